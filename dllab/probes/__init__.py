@@ -1,0 +1,41 @@
+"""Probes: one implementation per measured quantity, shared by lessons and `dllab diagnose`.
+
+Each quantity lives in its own module (cockpit's `quantities/` layout). Probes
+import torch inside their modules only and never import textual; hook-owning
+probes remove their hooks on `close()` / `__exit__`.
+"""
+
+from __future__ import annotations
+
+from dllab.probes._base import HookProbe
+from dllab.probes.activation_stats import ActivationStatsProbe, activation_stds
+from dllab.probes.dead_units import DeadUnitProbe, activation_types, dead_fractions, fired_units
+from dllab.probes.grad_norm import first_last_ratio, layer_grad_norms, total_grad_norm
+from dllab.probes.loss_gap import Overfitting, overfitting_onset, relative_gap
+from dllab.probes.probability_rows import (
+    in_unit_interval,
+    is_log_probability_rows,
+    is_probability_rows,
+)
+from dllab.probes.update_ratio import snapshot, update_ratios
+
+__all__ = [
+    "ActivationStatsProbe",
+    "DeadUnitProbe",
+    "HookProbe",
+    "Overfitting",
+    "activation_stds",
+    "activation_types",
+    "dead_fractions",
+    "fired_units",
+    "first_last_ratio",
+    "in_unit_interval",
+    "is_log_probability_rows",
+    "is_probability_rows",
+    "layer_grad_norms",
+    "overfitting_onset",
+    "relative_gap",
+    "snapshot",
+    "total_grad_norm",
+    "update_ratios",
+]

@@ -1,0 +1,143 @@
+"""Dead units: activation units that never produced a positive output.
+
+A unit is one feature of an activation layer's output (the last dimension of
+a `(batch, …, features)` tensor) or, for convolutional outputs `(N, C, H, W…)`,
+one channel. It is dead when it never fired (output > 0) on any sample seen.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dllab.probes._base import HookProbe
+
+if TYPE_CHECKING:
+    from torch import Tensor, nn
+
+
+def activation_types() -> tuple[type[nn.Module], ...]:
+    """The module types whose outputs `DeadUnitProbe` watches."""
+    from torch import nn
+
+    return (
+        nn.ReLU,
+        nn.ReLU6,
+        nn.LeakyReLU,
+        nn.PReLU,
+        nn.RReLU,
+        nn.GELU,
+        nn.ELU,
+        nn.SELU,
+        nn.CELU,
+        nn.SiLU,
+        nn.Mish,
+        nn.Hardswish,
+    )
+
+
+def fired_units(output: Tensor, conv: bool | None = None) -> tuple[Tensor, int]:
+    """Which units fired (> 0) on this output, reduced over every sample axis.
+
+    Args:
+        output: an activation output, `(N, features)`, `(N, T, features)` or
+            `(N, C, H, W…)`.
+        conv: treat dim 1 as channels; by default for tensors of 4 or more dims.
+
+    Returns:
+        A bool tensor with one entry per unit, and the number of samples (N).
+    """
+    out = output.detach()
+    if out.dim() <= 1:
+        return (out > 0).reshape(-1), 1
+    is_conv = out.dim() >= 4 if conv is None else conv
+    if is_conv:
+        per_channel = out.transpose(0, 1).reshape(out.shape[1], -1)
+        return (per_channel > 0).any(dim=1), int(out.shape[0])
+    flat = out.reshape(-1, out.shape[-1])
+    return (flat > 0).any(dim=0), int(out.shape[0])
+
+
+class DeadUnitProbe(HookProbe):
+    """Accumulates, per activation layer, the units that ever fired.
+
+    Use as a context manager over a model; every forward while it is open
+    counts. `fractions()` gives the share of units that never fired.
+
+    Args:
+        model: the model whose activation modules (see `activation_types`) are hooked.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self._fired: dict[str, Tensor] = {}
+        self._samples: dict[str, int] = {}
+        kinds = activation_types()
+        for name, module in model.named_modules():
+            if isinstance(module, kinds):
+                self._keep(
+                    name or type(module).__name__,
+                    module.register_forward_hook(self._make_hook(name or type(module).__name__)),
+                )
+
+    def _make_hook(self, name: str) -> Any:
+        def hook(module: nn.Module, inputs: Any, output: Any) -> None:
+            import torch
+
+            if isinstance(output, torch.Tensor) and output.numel() > 0:
+                self.observe(name, output)
+
+        return hook
+
+    def observe(self, name: str, output: Tensor) -> None:
+        """Count one activation output for layer `name` (also used for functional calls)."""
+        fired, samples = fired_units(output)
+        seen = self._fired.get(name)
+        if seen is None or seen.shape != fired.shape:
+            self._fired[name] = fired
+        else:
+            self._fired[name] = seen | fired
+        self._samples[name] = self._samples.get(name, 0) + samples
+
+    @property
+    def samples_seen(self) -> int:
+        """The most samples any watched layer has seen since the last reset."""
+        return max(self._samples.values(), default=0)
+
+    def samples(self) -> dict[str, int]:
+        """Samples seen per layer."""
+        return dict(self._samples)
+
+    def units(self) -> dict[str, int]:
+        """Number of units per layer seen so far."""
+        return {name: int(fired.numel()) for name, fired in self._fired.items()}
+
+    def fractions(self) -> dict[str, float]:
+        """Fraction of units per layer that never fired (one device sync)."""
+        if not self._fired:
+            return {}
+        import torch
+
+        names = list(self._fired)
+        dead = torch.stack([(~self._fired[n]).float().mean() for n in names]).cpu().tolist()
+        return {n: float(d) for n, d in zip(names, dead, strict=True)}
+
+    def reset(self) -> None:
+        """Forget everything seen so far (hooks stay attached)."""
+        self._fired.clear()
+        self._samples.clear()
+
+
+def dead_fractions(model: nn.Module, inputs: Tensor) -> dict[str, float]:
+    """Dead-unit fraction per activation layer over one no-grad forward of `inputs`.
+
+    The model's training mode is left as it was (the forward runs in it).
+    """
+    import torch
+
+    training = model.training
+    try:
+        with DeadUnitProbe(model) as probe, torch.no_grad():
+            model(inputs)
+            return probe.fractions()
+    finally:
+        model.train(training)

@@ -1,0 +1,178 @@
+"""Probes compared with brute-force references (cockpit style)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from dllab.probes import (
+    ActivationStatsProbe,
+    DeadUnitProbe,
+    activation_stds,
+    dead_fractions,
+    first_last_ratio,
+    in_unit_interval,
+    is_log_probability_rows,
+    is_probability_rows,
+    layer_grad_norms,
+    overfitting_onset,
+    snapshot,
+    total_grad_norm,
+    update_ratios,
+)
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    torch.manual_seed(0)
+
+
+def mlp() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 5), nn.ReLU(), nn.Linear(5, 3))
+
+
+class TestGradNorm:
+    def test_matches_per_layer_norm(self) -> None:
+        model = mlp()
+        model(torch.randn(16, 6)).pow(2).mean().backward()
+        norms = layer_grad_norms(model)
+        assert list(norms) == ["0", "2", "4"]
+        for name, value in norms.items():
+            ref = model.get_submodule(name).weight.grad.norm().item()
+            assert value == pytest.approx(ref, rel=1e-6)
+
+    def test_skips_layers_without_grad(self) -> None:
+        model = mlp()
+        model[0].weight.requires_grad_(False)
+        model(torch.randn(4, 6)).sum().backward()
+        assert list(layer_grad_norms(model)) == ["2", "4"]
+        assert layer_grad_norms(mlp()) == {}
+
+    def test_total_matches_clip_grad_norm(self) -> None:
+        model = mlp()
+        model(torch.randn(16, 6)).pow(2).mean().backward()
+        ref = torch.nn.utils.clip_grad_norm_(model.parameters(), float("inf")).item()
+        assert total_grad_norm(model.parameters()) == pytest.approx(ref, rel=1e-5)
+        assert total_grad_norm([]) == 0.0
+
+    def test_first_last_ratio_conventions(self) -> None:
+        assert first_last_ratio({"a": 1e-4, "b": 1.0}) == pytest.approx(1e-4)
+        assert first_last_ratio({"a": 0.0, "b": 0.0}) == 1.0
+        assert first_last_ratio({"a": 1.0, "b": 0.0}) == math.inf
+        assert first_last_ratio({"a": 2.0}) == 1.0
+        assert math.isnan(first_last_ratio({"a": math.nan, "b": 1.0}))
+
+
+class TestDeadUnits:
+    def test_matches_brute_force(self) -> None:
+        model = mlp()
+        with torch.no_grad():
+            model[0].bias[:3] = -100.0  # three units of the first ReLU can never fire
+        xs = [torch.randn(32, 6) for _ in range(3)]
+        with DeadUnitProbe(model) as probe:
+            for x in xs:
+                model(x)
+            fractions = probe.fractions()
+            assert probe.samples_seen == 96
+            assert probe.units() == {"1": 8, "3": 5}
+        x = torch.cat(xs)
+        h1 = torch.relu(model[0](x))
+        h2 = torch.relu(model[2](h1))
+        for name, h in (("1", h1), ("3", h2)):
+            ref = (h <= 0).all(dim=0).float().mean().item()
+            assert fractions[name] == pytest.approx(ref)
+        assert fractions["1"] >= 3 / 8
+        assert probe.attached == 0
+
+    def test_conv_units_are_channels(self) -> None:
+        model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU())
+        with torch.no_grad():
+            model[0].bias[0] = -1e4
+        with DeadUnitProbe(model) as probe:
+            model(torch.randn(2, 1, 8, 8))
+            assert probe.units() == {"1": 4}
+            assert probe.fractions()["1"] == pytest.approx(0.25)
+            probe.reset()
+            assert probe.samples_seen == 0
+
+    def test_convenience_restores_mode(self) -> None:
+        model = mlp().eval()
+        fractions = dead_fractions(model, torch.randn(8, 6))
+        assert set(fractions) == {"1", "3"}
+        assert not model.training
+        assert not any(m._forward_hooks for m in model.modules())
+
+
+class TestActivationStats:
+    def test_matches_tensor_std(self) -> None:
+        model = mlp()
+        x1, x2 = torch.randn(10, 6), torch.randn(7, 6)
+        with ActivationStatsProbe(model) as probe:
+            model(x1)
+            model(x2)
+            stds, means = probe.stds(), probe.means()
+        out = model[0](torch.cat([x1, x2]))
+        assert stds["0"] == pytest.approx(out.std(unbiased=False).item(), rel=1e-5)
+        assert means["0"] == pytest.approx(out.mean().item(), rel=1e-5, abs=1e-7)
+        assert set(activation_stds(model, x1)) == {"0", "1", "2", "3", "4"}
+
+
+class TestUpdateRatio:
+    def test_matches_manual(self) -> None:
+        model = mlp()
+        before = snapshot(model)
+        old = model[0].weight.detach().clone()
+        model(torch.randn(8, 6)).sum().backward()
+        torch.optim.SGD(model.parameters(), lr=0.1).step()
+        ratios = update_ratios(before, model)
+        ref = ((model[0].weight - old).norm() / old.norm()).item()
+        assert ratios["0.weight"] == pytest.approx(ref, rel=1e-5)
+        assert set(ratios) == {n for n, _ in model.named_parameters()}
+
+    def test_untouched_is_zero(self) -> None:
+        model = mlp()
+        assert all(r == 0.0 for r in update_ratios(snapshot(model), model).values())
+
+
+class TestProbabilityRows:
+    def test_softmax_rows(self) -> None:
+        logits = torch.randn(5, 10)
+        assert is_probability_rows(logits.softmax(1))
+        assert not is_probability_rows(logits)
+        assert is_probability_rows(torch.randn(2, 3, 4).softmax(1))
+        assert not is_probability_rows(torch.randn(2, 3, 4).softmax(2))
+
+    def test_log_probabilities(self) -> None:
+        logits = torch.randn(5, 10)
+        assert is_log_probability_rows(logits.log_softmax(1))
+        assert not is_log_probability_rows(logits)
+        assert not is_log_probability_rows(logits.softmax(1))
+
+    def test_unit_interval(self) -> None:
+        z = torch.randn(100)
+        assert in_unit_interval(torch.sigmoid(z))
+        assert not in_unit_interval(z)
+        assert not in_unit_interval(torch.tensor([1, 0]))
+
+
+class TestLossGap:
+    def test_sustained_overfitting(self) -> None:
+        train = [1.0, 0.8, 0.6, 0.4, 0.3, 0.2, 0.1]
+        val = [1.0, 0.9, 0.85, 0.95, 1.1, 1.3, 1.5]
+        found = overfitting_onset(train, val)
+        assert found is not None
+        assert found.best_index == 2
+        assert found.onset == 3
+        assert found.last_val == 1.5
+
+    def test_single_noisy_epoch_is_not_overfitting(self) -> None:
+        train = [1.0, 0.8, 0.6, 0.5, 0.4, 0.35]
+        val = [1.0, 0.85, 0.7, 0.9, 0.65, 0.6]
+        assert overfitting_onset(train, val) is None
+
+    def test_parallel_curves_are_not_overfitting(self) -> None:
+        train = [1.0, 0.8, 0.6, 0.5, 0.4, 0.3]
+        assert overfitting_onset(train, [t * 1.5 for t in train]) is None
