@@ -18,14 +18,32 @@ from dllab.errors import DllabError
 
 # name -> ("module:attribute", one-line help shown by `dllab --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "lessons": ("dllab.commands.lessons:lessons", "List the course with your progress; `lessons check` validates it."),
-    "run": ("dllab.commands.run:run", "Run a lesson's experiment without the lab (charts, plain lines or JSON)."),
-    "check": ("dllab.commands.run:check", "Run a lesson (or its bug hunt) and verify its claim; exit 0 when it holds."),
+    "lessons": (
+        "dllab.commands.lessons:lessons",
+        "List the course with your progress; `lessons check` validates it.",
+    ),
+    "run": (
+        "dllab.commands.run:run",
+        "Run a lesson's experiment without the lab (charts, plain lines or JSON).",
+    ),
+    "check": (
+        "dllab.commands.run:check",
+        "Run a lesson (or its bug hunt) and verify its claim; exit 0 when it holds.",
+    ),
     "runs": ("dllab.commands.runs:runs", "List, show and replay recorded runs."),
     "progress": ("dllab.commands.lessons:progress", "Show or reset your progress."),
-    "diagnose": ("dllab.diagnose.command:diagnose", "Find bugs in your own model and training script."),
-    "visdom": ("dllab.mirrors.command:visdom", "Start a local Visdom server (127.0.0.1 only) for the mirror."),
-    "serve": ("dllab.tui.serve:serve", "Serve the lab in a browser through textual-serve (127.0.0.1)."),
+    "diagnose": (
+        "dllab.diagnose.command:diagnose",
+        "Find bugs in your own model and training script.",
+    ),
+    "visdom": (
+        "dllab.mirrors.command:visdom",
+        "Start a local Visdom server (127.0.0.1 only) for the mirror.",
+    ),
+    "serve": (
+        "dllab.tui.serve:serve",
+        "Serve the lab in a browser through textual-serve (127.0.0.1).",
+    ),
 }
 
 
@@ -63,14 +81,45 @@ def _unavailable(name: str) -> click.Command:
     return missing
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="dllab")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Lesson language (default: from the locale).")
-@click.option("--fps", type=click.FloatRange(0.5, 30), default=4.0, show_default=True, help="Chart redraws per second.")
-@click.option("--mouse/--no-mouse", default=None, help="Mouse capture (off by default over SSH so text selection works).")
-@click.option("--ascii", "ascii_markers", is_flag=True, help="ASCII chart markers for terminals without braille.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Lesson language (default: from the locale).",
+)
+@click.option(
+    "--fps",
+    type=click.FloatRange(0.5, 30),
+    default=4.0,
+    show_default=True,
+    help="Chart redraws per second.",
+)
+@click.option(
+    "--mouse/--no-mouse",
+    default=None,
+    help="Mouse capture (off by default over SSH so text selection works).",
+)
+@click.option(
+    "--ascii",
+    "ascii_markers",
+    is_flag=True,
+    help="ASCII chart markers for terminals without braille.",
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--visdom", "visdom_url", is_flag=False, flag_value="http://127.0.0.1:8097", default=None, help="Mirror live curves to a Visdom server [default URL http://127.0.0.1:8097].")
+@click.option(
+    "--visdom",
+    "visdom_url",
+    is_flag=False,
+    flag_value="http://127.0.0.1:8097",
+    default=None,
+    help="Mirror live curves to a Visdom server [default URL http://127.0.0.1:8097].",
+)
 @click.pass_context
 def cli(ctx: click.Context, **options: Any) -> None:
     """dllab: learn why networks train or fail to train, and debug your own.
@@ -82,9 +131,13 @@ def cli(ctx: click.Context, **options: Any) -> None:
     try:
         launch = importlib.import_module("dllab.tui.launch")
     except ModuleNotFoundError:
-        click.echo("The lab (TUI) is not built yet. Use `dllab lessons` and `dllab run LESSON` meanwhile.")
+        click.echo(
+            "The lab (TUI) is not built yet. Use `dllab lessons` and `dllab run LESSON` meanwhile."
+        )
         return
-    options["mouse"] = options["mouse"] if options["mouse"] is not None else "SSH_CONNECTION" not in os.environ
+    options["mouse"] = (
+        options["mouse"] if options["mouse"] is not None else "SSH_CONNECTION" not in os.environ
+    )
     sys.exit(launch.launch(**options))
 
 

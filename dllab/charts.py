@@ -1,0 +1,199 @@
+"""Draw a lesson's chart specs with plotext, for the terminal CLI and the lab alike.
+
+Only drawing lives here: the data comes from a `RunHistory`, the layout from a
+`ChartSpec`. `plt` is anything with plotext's figure API — the `plotext`
+module itself (for `dllab run` on a terminal) or a textual-plotext widget's
+`.plt` (in the lab). No torch, no textual.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from dllab.curriculum.model import ChartKind, ChartSpec, pick
+from dllab.engine.history import RunHistory
+
+ARM_COLORS = ("cyan", "orange", "magenta", "green", "red", "blue", "yellow", "white")
+"""One colour per arm, in arm order (named colours survive any terminal colour depth)."""
+
+OVERLAY_COLOR = "gray"
+"""The previous run, drawn faded behind the current one."""
+
+
+def arm_color(index: int) -> str:
+    """The colour of the index-th arm."""
+    return ARM_COLORS[index % len(ARM_COLORS)]
+
+
+def ema(values: Sequence[float], alpha: float = 0.1) -> list[float]:
+    """Exponential moving average (NaN-tolerant), for the smoothed loss curve."""
+    out: list[float] = []
+    acc = math.nan
+    for v in values:
+        if math.isfinite(v):
+            acc = v if not math.isfinite(acc) else acc + alpha * (v - acc)
+        out.append(acc)
+    return out
+
+
+def _finite_xy(points: Sequence[tuple[int, float]], log_y: bool) -> tuple[list[float], list[float]]:
+    xs: list[float] = []
+    ys: list[float] = []
+    for x, y in points:
+        if math.isfinite(y) and (not log_y or y > 0):
+            xs.append(x)
+            ys.append(y)
+    return xs, ys
+
+
+def draw_chart(
+    plt: Any,
+    spec: ChartSpec,
+    history: RunHistory,
+    arms: Sequence[str],
+    *,
+    lang: str = "en",
+    width: int = 80,
+    marker: str = "braille",
+    overlay: RunHistory | None = None,
+    labels: dict[str, str] | None = None,
+) -> None:
+    """Draw one chart into `plt` (the caller builds or refreshes it)."""
+    plt.clear_data()
+    plt.title(pick(spec.title, lang))
+    max_points = max(20, 2 * width)  # braille has two dots per column: more adds nothing
+    labels = labels or {}
+    if spec.kind is ChartKind.LINE:
+        _draw_lines(plt, spec, history, arms, max_points, marker, overlay, labels)
+    elif spec.kind is ChartKind.BARS:
+        _draw_bars(plt, spec, history, arms, labels)
+    elif spec.kind is ChartKind.XY:
+        _draw_xy(plt, spec, history, arms, marker, labels)
+    else:
+        _draw_heat(plt, spec, history, arms, labels)
+
+
+def _draw_lines(
+    plt: Any,
+    spec: ChartSpec,
+    history: RunHistory,
+    arms: Sequence[str],
+    max_points: int,
+    marker: str,
+    overlay: RunHistory | None,
+    labels: dict[str, str],
+) -> None:
+    plt.xlabel("step")
+    many = len(spec.metrics) > 1
+    drew = False
+    if overlay is not None:
+        for arm in arms:
+            for metric in spec.metrics:
+                xs, ys = _finite_xy(overlay.points(arm, metric, max_points), spec.log_y)
+                if xs:
+                    plt.plot(xs, ys, marker=marker, color=OVERLAY_COLOR)
+    for i, arm in enumerate(arms):
+        for j, metric in enumerate(spec.metrics):
+            xs, ys = _finite_xy(history.points(arm, metric, max_points), spec.log_y)
+            if not xs:
+                continue
+            name = labels.get(arm, arm) + (f" {metric}" if many else "")
+            color = arm_color(i) if not many else arm_color(i * len(spec.metrics) + j)
+            if spec.smooth and len(ys) > 4:
+                plt.plot(
+                    xs, ys, marker=marker, color=color
+                )  # raw, unlabelled: the smoothed one carries the name
+                plt.plot(xs, ema(ys), marker=marker, color=color, label=f"{name} (EMA)")
+            else:
+                plt.plot(xs, ys, marker=marker, color=color, label=name)
+            drew = True
+    if spec.hline is not None and drew:
+        plt.horizontal_line(spec.hline, color="gray")
+    plt.yscale("log" if spec.log_y else "linear")
+
+
+def _layer_series(history: RunHistory, arm: str, prefix: str) -> list[str]:
+    return [n for n in history.names(arm) if n.startswith(prefix)]
+
+
+def _draw_bars(
+    plt: Any, spec: ChartSpec, history: RunHistory, arms: Sequence[str], labels: dict[str, str]
+) -> None:
+    names: list[str] = []
+    for arm in arms:
+        for n in _layer_series(history, arm, spec.prefix):
+            if n not in names:
+                names.append(n)
+    if not names:
+        return
+    layer_labels = [n[len(spec.prefix) :] for n in names]
+    groups: list[list[float]] = []
+    arm_labels = []
+    for arm in arms:
+        values = []
+        for n in names:
+            series = history.series(arm, n)
+            point = (
+                None if series is None else (series.first if spec.at == "first" else series.last)
+            )
+            v = point[1] if point else math.nan
+            if spec.log_y:
+                # bars cannot start at 0 on a log axis: show log10 of the value instead
+                v = math.log10(v) if v > 0 and math.isfinite(v) else -20.0
+            values.append(v if math.isfinite(v) else 0.0)
+        groups.append(values)
+        arm_labels.append(labels.get(arm, arm))
+    colors = [arm_color(i) for i in range(len(arms))]
+    plt.multiple_bar(layer_labels, groups, labels=arm_labels, color=colors)
+    plt.xlabel("layer")
+    if spec.log_y:
+        plt.ylabel("log10")
+
+
+def _draw_xy(
+    plt: Any,
+    spec: ChartSpec,
+    history: RunHistory,
+    arms: Sequence[str],
+    marker: str,
+    labels: dict[str, str],
+) -> None:
+    plt.xlabel(spec.x)
+    plt.ylabel(spec.y)
+    for i, arm in enumerate(arms):
+        xs = [v for _, v in history.points(arm, spec.x, 10_000)]
+        ys = [v for _, v in history.points(arm, spec.y, 10_000)]
+        pairs = [
+            (a, b) for a, b in zip(xs, ys, strict=False) if math.isfinite(a) and math.isfinite(b)
+        ]
+        if pairs:
+            plt.plot(
+                [a for a, _ in pairs],
+                [b for _, b in pairs],
+                marker=marker,
+                color=arm_color(i),
+                label=labels.get(arm, arm),
+            )
+    if spec.marks:
+        plt.scatter(
+            [m[0] for m in spec.marks], [m[1] for m in spec.marks], marker="x", color="white"
+        )
+
+
+def _draw_heat(
+    plt: Any, spec: ChartSpec, history: RunHistory, arms: Sequence[str], labels: dict[str, str]
+) -> None:
+    rows = []
+    for arm in arms:
+        names = sorted(_layer_series(history, arm, spec.prefix), key=lambda n: (len(n), n))
+        values = [history.last_values(arm).get(n, math.nan) for n in names]
+        if values:
+            rows.append([v if math.isfinite(v) else 0.0 for v in values])
+    if rows:
+        width = max(len(r) for r in rows)
+        matrix = [r + [0.0] * (width - len(r)) for r in rows]
+        scale = max((abs(v) for r in matrix for v in r), default=1.0) or 1.0
+        plt.matrix_plot([[int(255 * v / scale) for v in r] for r in matrix])
+        plt.ylabel(" / ".join(labels.get(a, a) for a in arms))

@@ -1,0 +1,115 @@
+"""`dllab lessons` (the course with progress), `dllab lessons check`, `dllab progress`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from dllab import exit_codes
+from dllab.curriculum.loader import load_course
+from dllab.curriculum.model import pick
+from dllab.progress import PASSED, STARTED, Progress
+
+MARKS = {PASSED: "[green]✓ passed[/]", STARTED: "[yellow]• started[/]", "new": "[dim]new[/]"}
+
+
+@click.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable list.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@click.pass_context
+def lessons(ctx: click.Context, as_json: bool, lang: str) -> None:
+    """List the course in order, with your progress."""
+    if ctx.invoked_subcommand is not None:
+        return
+    course = load_course()
+    progress = Progress.load()
+    if progress.notice:
+        click.echo(progress.notice, err=True)
+    if as_json:
+        rows = [
+            {
+                "number": i,
+                "id": le.id,
+                "chapter": le.chapter,
+                "title": pick(le.title, lang),
+                "arms": list(le.arms),
+                "knobs": list(le.knobs),
+                "steps": le.steps,
+                "budget_s": le.budget_s,
+                "device": le.device,
+                "bughunt": le.bughunt is not None,
+                "status": progress.status(le.id),
+            }
+            for i, le in enumerate(course.lessons, 1)
+        ]
+        click.echo(
+            json.dumps(
+                {
+                    "lessons": rows,
+                    "continue": progress.continue_with([le.id for le in course.lessons]),
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    table = Table(title="dllab course", title_justify="left")
+    for col in ("#", "lesson", "title", "status"):
+        table.add_column(col)
+    chapter_titles = {c.id: pick(c.title, lang) for c in course.chapters}
+    current = None
+    for i, le in enumerate(course.lessons, 1):
+        if le.chapter != current:
+            current = le.chapter
+            table.add_section()
+            table.add_row("", f"[bold]{chapter_titles.get(le.chapter, le.chapter)}[/]", "", "")
+        table.add_row(
+            str(i),
+            le.id,
+            pick(le.title, lang) + (" [dim](GPU)[/]" if le.device == "cuda" else ""),
+            MARKS.get(progress.status(le.id), ""),
+        )
+    Console().print(table)
+    nxt = progress.continue_with([le.id for le in course.lessons])
+    if nxt:
+        click.echo(f"Continue with: dllab run {nxt}   (or open the lab: dllab)")
+
+
+@lessons.command("check")
+def lessons_check() -> None:
+    """Validate the whole course; exit 1 on any problem."""
+    from dllab.curriculum.check import check_course
+    from dllab.paths import lessons_dir
+
+    good, problems = check_course(lessons_dir())
+    for problem in problems:
+        click.echo(f"✗ {problem}", err=True)
+    click.echo(f"{len(good)} lesson(s) valid, {len(problems)} problem(s).")
+    sys.exit(exit_codes.FAILED if problems else exit_codes.OK)
+
+
+@click.command()
+@click.option(
+    "--reset", "reset_id", metavar="LESSON", default=None, help="Forget one lesson's progress."
+)
+@click.option("--reset-all", is_flag=True, help="Forget all progress.")
+def progress(reset_id: str | None, reset_all: bool) -> None:
+    """Show where your progress file is, or reset it."""
+    state = Progress.load()
+    if state.notice:
+        click.echo(state.notice, err=True)
+    if reset_all:
+        state.reset()
+        state.save()
+        click.echo("All progress reset.")
+    elif reset_id:
+        lesson = load_course().lesson(reset_id)
+        state.reset(lesson.id)
+        state.save()
+        click.echo(f"Progress of {lesson.id} reset.")
+    else:
+        passed = sum(1 for v in state.lessons.values() if v.get("status") == PASSED)
+        click.echo(f"{state.path}: {passed} lesson(s) passed, {len(state.lessons)} touched.")

@@ -1,0 +1,211 @@
+"""`dllab run` and `dllab check`: a lesson's live run without the lab."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import IO
+
+import click
+
+from dllab import exit_codes
+from dllab.commands.common import build_config, find_lesson
+from dllab.curriculum.model import Lesson
+from dllab.engine.config import RunConfig
+from dllab.engine.events import RunEnded, RunStatus, Subscriber
+from dllab.engine.run import Run
+from dllab.engine.sinks import JsonLinesWriter, PlainProgress
+
+run_options = [
+    click.argument("lesson_id", metavar="LESSON"),
+    click.option(
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="KNOB=VALUE",
+        help="Change a knob (ARM.KNOB=VALUE for one arm). Repeatable.",
+    ),
+    click.option("--steps", type=int, default=None, help="Steps per arm (default: the lesson's)."),
+    click.option("--seed", type=int, default=None, help="Random seed (default: the lesson's)."),
+    click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N."),
+    click.option("--arm", "arms", multiple=True, help="Run only this arm. Repeatable."),
+    click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="JSON Lines on stdout, nothing else (schema in the README).",
+    ),
+    click.option(
+        "--visdom",
+        "visdom_url",
+        is_flag=False,
+        flag_value="http://127.0.0.1:8097",
+        default=None,
+        help="Mirror the curves to Visdom [default URL http://127.0.0.1:8097].",
+    ),
+]
+
+
+def _with_run_options(func):  # type: ignore[no-untyped-def]
+    for option in reversed(run_options):
+        func = option(func)
+    return func
+
+
+@contextlib.contextmanager
+def _json_stdout() -> Iterator[IO[str]]:
+    """Keep stdout for JSON only: anything else printed (even from C) goes to stderr."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    real = os.fdopen(saved, "w", encoding="utf-8")
+    old_stdout = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        yield real
+    finally:
+        real.flush()
+        os.dup2(saved, 1)
+        real.close()
+        sys.stdout = old_stdout
+
+
+def _mirror(url: str | None, quiet: bool) -> list[Subscriber]:
+    if not url:
+        return []
+    try:
+        from dllab.mirrors.visdom import VisdomMirror
+    except ImportError:
+        click.echo(
+            "dllab: the Visdom mirror is not available in this build; training without it.",
+            err=True,
+        )
+        return []
+    return [VisdomMirror(url)]
+
+
+def execute(
+    lesson: Lesson,
+    config: RunConfig,
+    as_json: bool,
+    visdom_url: str | None = None,
+    out: IO[str] | None = None,
+) -> RunEnded:
+    """Run a config in this process, printing as asked; Ctrl-C stops it cleanly."""
+    from dllab.engine.device import resolve_device
+
+    resolve_device(config.device)  # a bad device is a usage error (exit 2), before anything starts
+    out = out or sys.stdout
+    subscribers: list[Subscriber] = _mirror(visdom_url, as_json)
+    live = None
+    if as_json:
+        subscribers.append(JsonLinesWriter(out))
+    elif out.isatty():
+        from dllab.commands.live import LiveDisplay
+
+        live = LiveDisplay(lesson, config)
+        subscribers.append(live)
+    else:
+        subscribers.append(PlainProgress(out, lesson, config.steps))
+    run = Run(lesson, config, subscribers).start()
+    try:
+        if live is not None:
+            live.show(run)
+        while run.wait(0.2) is None:
+            pass
+    except KeyboardInterrupt:
+        run.stop()
+        run.wait()
+    result = run.result
+    assert result is not None
+    _remember(lesson, run.run_id, result)
+    return result
+
+
+def _remember(lesson: Lesson, run_id: str, result: RunEnded) -> None:
+    from dllab.progress import Progress
+
+    progress = Progress.load()
+    progress.mark_started(lesson.id)
+    progress.record_run(lesson.id, run_id)
+    if result.claim and result.claim.get("passed"):
+        progress.mark_passed(lesson.id)
+    progress.save()
+
+
+def _report_end(result: RunEnded, as_json: bool, checking: bool) -> None:
+    if as_json:
+        return
+    err = sys.stderr
+    if result.status is not RunStatus.COMPLETED:
+        click.echo(f"Run {result.status.value}: {result.message}", err=True)
+    claim = result.claim or {}
+    for detail in claim.get("details", []):
+        mark = "✓" if detail.get("passed") else "✗"
+        values = ", ".join(
+            f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
+            for k, v in detail.get("values", {}).items()
+        )
+        click.echo(
+            f"  {mark} {detail['text']}"
+            + (f"  ({values})" if values else "")
+            + (f"  [{detail['error']}]" if detail.get("error") else ""),
+            file=err if not checking else None,
+        )
+    verdict = "holds" if claim.get("passed") else "does not hold"
+    click.echo(f"Claim {verdict}. ({result.elapsed_s:.1f} s)", file=err if not checking else None)
+
+
+@click.command()
+@_with_run_options
+def run(
+    lesson_id: str,
+    settings: Sequence[str],
+    steps: int | None,
+    seed: int | None,
+    device: str,
+    arms: Sequence[str],
+    as_json: bool,
+    visdom_url: str | None,
+) -> None:
+    """Run LESSON's experiment headless: charts on a terminal, plain lines in a pipe, JSON with --json.
+
+    Example: dllab run vanishing-gradients --set depth=20 --steps 50 --json
+    """
+    lesson = find_lesson(lesson_id)
+    config = build_config(lesson, settings, steps, seed, device, arms)
+    if as_json:
+        with _json_stdout() as out:
+            result = execute(lesson, config, True, visdom_url, out)
+    else:
+        result = execute(lesson, config, False, visdom_url)
+        _report_end(result, False, False)
+    sys.exit(exit_codes.OK if result.status is not RunStatus.FAILED else exit_codes.FAILED)
+
+
+@click.command()
+@_with_run_options
+def check(
+    lesson_id: str,
+    settings: Sequence[str],
+    steps: int | None,
+    seed: int | None,
+    device: str,
+    arms: Sequence[str],
+    as_json: bool,
+    visdom_url: str | None,
+) -> None:
+    """Run LESSON and verify its claim: exit 0 when it holds, 1 when it does not."""
+    lesson = find_lesson(lesson_id)
+    config = build_config(lesson, settings, steps, seed, device, arms)
+    if as_json:
+        with _json_stdout() as out:
+            result = execute(lesson, config, True, visdom_url, out)
+    else:
+        result = execute(lesson, config, False, visdom_url, io.StringIO())
+        _report_end(result, False, True)
+    passed = bool(result.claim and result.claim.get("passed"))
+    sys.exit(exit_codes.OK if passed else exit_codes.FAILED)

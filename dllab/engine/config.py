@@ -1,0 +1,185 @@
+"""A run's configuration: knob values (shared and per arm), steps, seed, device.
+
+The config is plain data (JSON-serialisable) so it can be written to the run
+record, sent to a child process and replayed: the same config gives the same
+curves on CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dllab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from dllab.curriculum.model import Knob, Lesson
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def coerce_knob_value(knob: Knob, value: Any) -> Any:
+    """Convert a value (TOML or command-line text) to the knob's type and check its range.
+
+    Raises:
+        ValueError: with a message that says what is allowed.
+    """
+    from dllab.curriculum.model import KnobType
+
+    if knob.type is KnobType.BOOL:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise ValueError(f"knob {knob.name!r} is true or false, not {value!r}")
+    if knob.type is KnobType.CHOICE:
+        text = str(value).strip()
+        if text not in knob.choices:
+            raise ValueError(
+                f"knob {knob.name!r} is one of {', '.join(knob.choices)}; got {text!r}"
+            )
+        return text
+    try:
+        number: float | int = (
+            int(str(value), 0)
+            if knob.type.value == "int" and not isinstance(value, float)
+            else float(value)
+        )
+    except (TypeError, ValueError):
+        raise ValueError(f"knob {knob.name!r} takes a {knob.type.value}, not {value!r}") from None
+    if knob.type.value == "int" and isinstance(number, float):
+        if not number.is_integer():
+            raise ValueError(f"knob {knob.name!r} takes an int, not {value!r}")
+        number = int(number)
+    assert knob.min is not None and knob.max is not None
+    if not knob.min <= number <= knob.max:
+        raise ValueError(
+            f"knob {knob.name!r} = {number:g} is out of range [{knob.min:g}, {knob.max:g}]"
+        )
+    return number
+
+
+@dataclass
+class RunConfig:
+    """What to run: a lesson, its knob values, steps, seed and device."""
+
+    lesson: str
+    knobs: dict[str, Any]
+    """Shared knob values (defaults plus the user's changes)."""
+    arm_knobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per-arm changes on top of the arm's own settings (`--set relu.lr=0.1`)."""
+    arms: list[str] = field(default_factory=list)
+    """Which arms run (all by default)."""
+    steps: int = 100
+    seed: int = 0
+    device: str = "auto"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-serialisable copy."""
+        return {
+            "lesson": self.lesson,
+            "knobs": dict(self.knobs),
+            "arm_knobs": {k: dict(v) for k, v in self.arm_knobs.items()},
+            "arms": list(self.arms),
+            "steps": self.steps,
+            "seed": self.seed,
+            "device": self.device,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunConfig:
+        """Inverse of `to_json`."""
+        return cls(
+            lesson=data["lesson"],
+            knobs=dict(data["knobs"]),
+            arm_knobs={k: dict(v) for k, v in data.get("arm_knobs", {}).items()},
+            arms=list(data.get("arms", [])),
+            steps=int(data["steps"]),
+            seed=int(data["seed"]),
+            device=str(data.get("device", "auto")),
+        )
+
+
+def default_config(lesson: Lesson) -> RunConfig:
+    """The lesson's default run."""
+    return RunConfig(
+        lesson=lesson.id,
+        knobs={name: knob.default for name, knob in lesson.knobs.items()},
+        arms=list(lesson.arms),
+        steps=lesson.steps,
+        seed=lesson.seed,
+    )
+
+
+def apply_settings(lesson: Lesson, config: RunConfig, settings: Iterable[str]) -> RunConfig:
+    """Apply `KNOB=VALUE` or `ARM.KNOB=VALUE` strings to a config.
+
+    Raises:
+        ConfigError: unknown knob or arm, or a value of the wrong type or out of range.
+    """
+    for item in settings:
+        if "=" not in item:
+            raise ConfigError(f"--set takes KNOB=VALUE (or ARM.KNOB=VALUE), got {item!r}")
+        key, value = (s.strip() for s in item.split("=", 1))
+        arm, _, name = key.rpartition(".")
+        if name not in lesson.knobs:
+            known = ", ".join(lesson.knobs) or "none"
+            raise ConfigError(f"lesson {lesson.id!r} has no knob {name!r} (knobs: {known})")
+        if arm and arm not in lesson.arms:
+            raise ConfigError(
+                f"lesson {lesson.id!r} has no arm {arm!r} (arms: {', '.join(lesson.arms)})"
+            )
+        try:
+            coerced = coerce_knob_value(lesson.knobs[name], value)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if arm:
+            config.arm_knobs.setdefault(arm, {})[name] = coerced
+        else:
+            config.knobs[name] = coerced
+            # A shared setting wins over what the arms fix only where the user
+            # said so explicitly per arm; note arms that fix this knob.
+    return config
+
+
+def arm_values(lesson: Lesson, config: RunConfig, arm: str) -> dict[str, Any]:
+    """The knob values one arm runs with: shared knobs, then the arm's settings, then per-arm changes."""
+    values = dict(config.knobs)
+    values.update(lesson.arms[arm].settings)
+    values.update(config.arm_knobs.get(arm, {}))
+    return values
+
+
+class ArmConfig:
+    """What an experiment's `run(cfg)` receives: knob values as attributes.
+
+    Besides the knobs it has `arm`, `steps`, `seed` and `device` (a torch.device).
+    """
+
+    def __init__(
+        self, values: Mapping[str, Any], *, arm: str, steps: int, seed: int, device: Any
+    ) -> None:
+        self._values = dict(values)
+        self.arm = arm
+        """The arm's name."""
+        self.steps = steps
+        """How many steps (yields) the experiment should run."""
+        self.seed = seed
+        self.device = device
+        """A torch.device."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_values"][name]
+        except KeyError:
+            raise AttributeError(f"the lesson has no knob {name!r}") from None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The knob values."""
+        return dict(self._values)
+
+    def __repr__(self) -> str:
+        return f"ArmConfig(arm={self.arm!r}, steps={self.steps}, {self._values})"

@@ -1,0 +1,141 @@
+"""What a run tells its subscribers: start, batches of metric points, end.
+
+These are plain dataclasses (no torch, no textual) so that every consumer — the
+lab's charts, the JSON-lines writer, the Visdom mirror, tests — receives the
+same stream, in-process or across the child-process pipe.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class RunStatus(str, Enum):
+    """How a run (or one arm of it) ended."""
+
+    RUNNING = "running"
+    """Still going."""
+    COMPLETED = "completed"
+    """Every arm ran its steps (an arm may still have diverged: see ArmStatus)."""
+    STOPPED = "stopped"
+    """The user (or a time limit) stopped it early."""
+    FAILED = "failed"
+    """The experiment raised, the child process died, or the device failed."""
+
+
+class ArmStatus(str, Enum):
+    """How one arm ended."""
+
+    RUNNING = "running"
+    """Still stepping."""
+    COMPLETED = "completed"
+    """Ran all its steps with finite losses."""
+    DIVERGED = "diverged"
+    """Its loss became NaN or infinite; the arm stopped there (the others went on)."""
+    STOPPED = "stopped"
+    """Stopped with the run."""
+    FAILED = "failed"
+    """Its experiment code raised."""
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One value of one metric of one arm at one step."""
+
+    run: str
+    arm: str
+    step: int
+    name: str
+    value: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The `{"type":"metric",...}` line of the JSON stream (non-finite values become null)."""
+        value: float | None = self.value if math.isfinite(self.value) else None
+        return {
+            "type": "metric",
+            "arm": self.arm,
+            "step": self.step,
+            "name": self.name,
+            "value": value,
+        }
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """A run began: what it runs, on which device, with which arms."""
+
+    run: str
+    lesson: str
+    config: dict[str, Any]
+    device: str
+    arms: list[str]
+    steps: int
+    record_dir: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The `{"type":"start",...}` line of the JSON stream."""
+        data = asdict(self)
+        return {"type": "start", **data}
+
+
+@dataclass(frozen=True)
+class ArmEnded:
+    """One arm finished (completed, diverged, failed or stopped)."""
+
+    run: str
+    arm: str
+    status: ArmStatus
+    step: int
+    message: str = ""
+
+
+@dataclass
+class RunEnded:
+    """The run is over. `claim` is filled in by whoever evaluates it (the session)."""
+
+    run: str
+    status: RunStatus
+    message: str
+    elapsed_s: float
+    summary: dict[str, dict[str, float | None]]
+    arms: dict[str, str] = field(default_factory=dict)
+    claim: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The final `{"type":"end",...}` line of the JSON stream."""
+        return {
+            "type": "end",
+            "status": self.status.value,
+            "message": self.message,
+            "claim": self.claim,
+            "summary": self.summary,
+            "arms": self.arms,
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+class Subscriber:
+    """Receives a run's events. Override what you need; every hook is a no-op.
+
+    Hooks are called on the engine's thread (the training thread in-process, the
+    pipe-reader thread for a child process), in order. They must be quick: a
+    subscriber that does I/O of its own (Visdom) queues work to its own thread.
+    """
+
+    def on_run_start(self, event: RunStarted) -> None:
+        """Called once, before the first step of any arm."""
+
+    def on_metrics(self, points: list[MetricPoint]) -> None:
+        """Called with the points of one or more steps, in step order per arm."""
+
+    def on_arm_end(self, event: ArmEnded) -> None:
+        """Called when one arm stops stepping."""
+
+    def on_run_end(self, event: RunEnded) -> None:
+        """Called once, last."""
+
+    def on_log(self, text: str) -> None:
+        """Called with a line of the run's own log (warnings, messages)."""
