@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import sys
+from pathlib import Path
 from collections.abc import Iterator, Sequence
 from typing import IO
 
@@ -71,6 +73,32 @@ def _json_stdout() -> Iterator[IO[str]]:
         os.dup2(saved, 1)
         real.close()
         sys.stdout = old_stdout
+
+
+def _check_hunt(lesson: Lesson, path: Path | None, as_json: bool) -> int:
+    from dllab.curriculum.bughunt import check_hunt, solution_path, workspace_file
+    from dllab.errors import ConfigError
+    from dllab.progress import Progress
+
+    if lesson.bughunt is None:
+        raise ConfigError(f"lesson {lesson.id!r} has no bug hunt")
+    if path is not None and not path.is_file():
+        raise ConfigError(f"no such file: {path}")
+    target = path or workspace_file(lesson)
+    verdict = check_hunt(lesson, target)
+    if as_json:
+        click.echo(json.dumps({"lesson": lesson.id, "file": str(target), "passed": verdict.passed, "problems": verdict.problems, "metrics": verdict.metrics}))
+    elif verdict.passed:
+        click.echo(f"✓ Fixed! {target} trains as it should. Reference solution: {solution_path(lesson)}")
+    else:
+        click.echo(f"✗ Not yet: {target}")
+        for problem in verdict.problems:
+            click.echo(f"  - {problem}")
+    if verdict.passed:
+        progress = Progress.load()
+        progress.lessons.setdefault(lesson.id, {"status": "new"})["bughunt"] = "passed"
+        progress.save()
+    return exit_codes.OK if verdict.passed else exit_codes.FAILED
 
 
 def _mirror(url: str | None, quiet: bool) -> list[Subscriber]:

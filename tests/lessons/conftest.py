@@ -1,0 +1,40 @@
+"""Run a lesson's real experiment in-process and return its end event (claim included)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from dllab.curriculum.loader import load_course
+from dllab.engine import Run, RunEnded, apply_settings, default_config
+
+
+def run_lesson(lesson_id: str, settings: Sequence[str] = (), steps: int | None = None, seed: int | None = None) -> tuple[RunEnded, Run]:
+    """Run a lesson on CPU with optional knob changes; fail the test if it does not complete."""
+    lesson = load_course().lesson(lesson_id)
+    config = apply_settings(lesson, default_config(lesson), settings)
+    config.device = "cpu"
+    if steps is not None:
+        config.steps = steps
+    if seed is not None:
+        config.seed = seed
+    run = Run(lesson, config).start()
+    result = run.wait(timeout=max(120.0, 4 * lesson.budget_s))
+    assert result is not None, f"{lesson_id} did not finish"
+    assert result.status.value == "completed", result.message
+    return result, run
+
+
+def claim_values(result: RunEnded) -> dict[str, float]:
+    """All values the claim was decided on, flattened (for readable assertion messages)."""
+    values: dict[str, float] = {}
+    for detail in (result.claim or {}).get("details", []):
+        values.update(detail.get("values", {}))
+    return values
+
+
+@pytest.fixture
+def lesson_runner():  # type: ignore[no-untyped-def]
+    """The `run_lesson` helper as a fixture."""
+    return run_lesson
