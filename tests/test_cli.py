@@ -1,0 +1,145 @@
+"""The `dllab` command: JSON schema, plain output, errors as one line with exit 2, fast --help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TOY = str(Path(__file__).parent / "engine" / "toy_course")
+
+
+def dllab(*args: str, course: str | None = TOY, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ}
+    if course:
+        env["DLLAB_LESSONS"] = course
+    return subprocess.run([sys.executable, "-m", "dllab", *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def test_help_is_fast_and_does_not_import_torch() -> None:
+    code = "import sys; sys.argv=['dllab','--help']\nfrom dllab.cli import main\ntry:\n    main()\nexcept SystemExit: pass\nprint('torch' in sys.modules, 'textual' in sys.modules, 'visdom' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("False False False")
+    assert "diagnose" in out.stdout and "run" in out.stdout
+
+
+def test_json_stream_schema() -> None:
+    out = dllab("run", "toy", "--json", "--steps", "5", "--set", "noise=false")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    start, metrics, end = lines[0], lines[1:-1], lines[-1]
+    assert start["type"] == "start" and start["lesson"] == "toy" and start["arms"] == ["slow", "fast"]
+    assert start["device"] == "cpu" and start["config"]["knobs"]["noise"] is False
+    assert {"run", "steps", "record_dir"} <= set(start)
+    assert all(m["type"] == "metric" and set(m) == {"type", "arm", "step", "name", "value"} for m in metrics)
+    assert len(metrics) == 2 * 5 * 2
+    assert end["type"] == "end" and end["status"] == "completed"
+    assert end["claim"]["passed"] is True and end["claim"]["details"][0]["values"]
+    assert set(end["summary"]) == {"slow", "fast"} and "loss" in end["summary"]["fast"]
+    assert isinstance(end["elapsed_s"], float)
+
+
+def test_json_nan_is_null_and_stdout_stays_json() -> None:
+    out = dllab("run", "toy", "--json", "--steps", "6", "--set", "nan_at=3")
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    nans = [m for m in lines if m["type"] == "metric" and m["name"] == "loss" and m["value"] is None]
+    assert nans and lines[-1]["arms"] == {"slow": "diverged", "fast": "diverged"}
+
+
+def test_failed_run_json_and_exit_code() -> None:
+    out = dllab("run", "toy", "--json", "--set", "fail_at=2")
+    end = json.loads(out.stdout.splitlines()[-1])
+    assert out.returncode == 1
+    assert end["status"] == "failed" and "boom at step 2" in end["message"] and end["claim"]["passed"] is False
+    assert "Traceback" not in out.stderr
+
+
+def test_plain_output_when_not_a_tty() -> None:
+    out = dllab("run", "toy", "--steps", "20")
+    assert out.returncode == 0
+    assert "\r" not in out.stdout
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("toy: 2 arm(s)")
+    assert "[slow] step 10/20 loss=" in out.stdout and "[fast] step 20/20" in out.stdout
+
+
+def test_check_exit_codes() -> None:
+    assert dllab("check", "toy").returncode == 0
+    # with equal learning rates the fast arm is not faster: the claim fails
+    out = dllab("check", "toy", "--set", "fast.lr=0.01", "--set", "slow.lr=0.2")
+    assert out.returncode == 1 and "✗" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("run", "nope"), "no lesson 'nope'"),
+        (("run", "toy", "--set", "depth=3"), "has no knob 'depth'"),
+        (("run", "toy", "--set", "lr=99"), "out of range [0, 10]"),
+        (("run", "toy", "--set", "lr=fast"), "takes a float"),
+        (("run", "toy", "--set", "mode=z"), "is one of a, b"),
+        (("run", "toy", "--set", "noise=maybe"), "true or false"),
+        (("run", "toy", "--set", "zzz.lr=1"), "has no arm 'zzz'"),
+        (("run", "toy", "--set", "lr"), "KNOB=VALUE"),
+        (("run", "toy", "--device", "tpu"), "unknown device 'tpu'"),
+        (("run", "toy", "--steps", "0"), "--steps must be at least 1"),
+        (("check", "toy", "--arm", "medium"), "has no arm 'medium'"),
+        (("runs", "show", "does-not-exist"), "no recorded run"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
+    out = dllab(*args)
+    assert out.returncode == 2, out
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_cuda_without_cuda_is_a_clear_error() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    out = dllab("run", "toy", "--device", "cuda", "--json")
+    assert out.returncode == 2
+    assert "CUDA is not available" in out.stderr and "--device cpu" in out.stderr
+    assert out.stdout == ""
+
+
+def test_malformed_course_is_reported(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(TOY, tmp_path / "c")
+    (tmp_path / "c" / "01_toy" / "lesson.toml").write_text("steps = [")
+    out = dllab("lessons", course=str(tmp_path / "c"))
+    assert out.returncode == 2 and "lesson.toml: invalid TOML" in out.stderr and "Traceback" not in out.stderr
+    out = dllab("lessons", "check", course=str(tmp_path / "c"))
+    assert out.returncode == 1 and "invalid TOML" in out.stderr
+
+
+def test_lessons_json_and_progress_after_a_passing_check(dllab_home: Path) -> None:
+    assert dllab("check", "toy").returncode == 0
+    data = json.loads(dllab("lessons", "--json").stdout)
+    assert data["lessons"][0]["id"] == "toy" and data["lessons"][0]["status"] == "passed"
+    assert data["lessons"][0]["arms"] == ["slow", "fast"]
+
+
+def test_runs_list_show_replay(dllab_home: Path) -> None:
+    assert dllab("run", "toy", "--steps", "3", "--json").returncode == 0
+    listing = dllab("runs")
+    assert "toy-" in listing.stdout and "completed" in listing.stdout
+    shown = dllab("runs", "show", "last")
+    assert '"status": "completed"' in shown.stdout
+    replay = [json.loads(line) for line in dllab("runs", "replay", "last").stdout.splitlines()]
+    assert len(replay) == 2 * 3 * 2 and replay[0]["type"] == "metric"
+
+
+def test_corrupt_progress_is_moved_aside(dllab_home: Path) -> None:
+    (dllab_home / "progress.json").write_text("{not json")
+    out = dllab("lessons")
+    assert out.returncode == 0
+    assert "could not be read" in out.stderr
+    assert list(dllab_home.glob("progress.json.corrupt-*"))
