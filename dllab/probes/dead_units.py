@@ -64,15 +64,16 @@ class DeadUnitProbe(HookProbe):
     counts. `fractions()` gives the share of units that never fired.
 
     Args:
-        model: the model whose activation modules (see `activation_types`) are hooked.
+        model: the model whose activation modules (see `activation_types`) are
+            hooked; None for a probe fed only through `observe()` (functional calls).
     """
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module | None = None) -> None:
         super().__init__()
         self._fired: dict[str, Tensor] = {}
         self._samples: dict[str, int] = {}
         kinds = activation_types()
-        for name, module in model.named_modules():
+        for name, module in model.named_modules() if model is not None else ():
             if isinstance(module, kinds):
                 self._keep(
                     name or type(module).__name__,

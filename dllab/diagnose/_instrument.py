@@ -1,0 +1,332 @@
+"""Probes attached from outside the user's script (runs in the child only).
+
+Global module forward hooks find the models and watch evaluation mode and
+recurrent state; global optimizer step hooks measure gradients and updates and
+enforce `--max-steps`; a `TorchFunctionMode` sees every loss call, softmax,
+functional ReLU, `backward()` and loss accumulation. A few torch functions are
+wrapped (`zero_grad`, `clip_grad_*`). `uninstall()` removes everything.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+import torch.nn.utils.clip_grad as clip_grad
+import torch.optim.optimizer as optim_hooks
+from torch import nn
+from torch.overrides import TorchFunctionMode
+from torch.utils.hooks import RemovableHandle
+
+from dllab.diagnose._recorder import Recorder
+from dllab.probes import in_unit_interval, is_log_probability_rows, is_probability_rows
+
+_CLASS_LOSSES = {F.cross_entropy: "cross_entropy", F.nll_loss: "nll_loss"}
+_BINARY_LOSSES = {
+    F.binary_cross_entropy_with_logits: "binary_cross_entropy_with_logits",
+    F.binary_cross_entropy: "binary_cross_entropy",
+}
+_OTHER_LOSSES = {
+    F.mse_loss: "mse_loss",
+    F.l1_loss: "l1_loss",
+    F.smooth_l1_loss: "smooth_l1_loss",
+    F.huber_loss: "huber_loss",
+    F.kl_div: "kl_div",
+}
+_RELUS = {F.relu, torch.relu, torch.Tensor.relu, F.leaky_relu, F.gelu, F.elu, F.relu6, F.silu}
+_ADDS = {
+    torch.Tensor.__add__,
+    torch.Tensor.__radd__,
+    torch.Tensor.__iadd__,
+    torch.add,
+    torch.Tensor.add,
+    torch.Tensor.add_,
+}
+_SOFTMAX = {F.softmax: "softmax", F.log_softmax: "log_softmax"}
+
+
+def _check_often(count: int) -> bool:
+    return count <= 20 or count % 10 == 0
+
+
+class DiagnoseMode(TorchFunctionMode):
+    """Sees the torch functions the user's code calls (never changes results)."""
+
+    def __init__(self, rec: Recorder) -> None:
+        super().__init__()
+        self.rec = rec
+        self.handlers: dict[Any, Callable[[Any, tuple[Any, ...], dict[str, Any]], Any]] = {}
+        for fn in (*_CLASS_LOSSES, *_BINARY_LOSSES, *_OTHER_LOSSES):
+            self.handlers[fn] = self._loss
+        for fn in _RELUS:
+            self.handlers[fn] = self._relu
+        for fn in _ADDS:
+            self.handlers[fn] = self._add
+        for fn in _SOFTMAX:
+            self.handlers[fn] = self._softmax
+        self.handlers[torch.Tensor.backward] = self._backward
+        self.handlers[torch.Tensor.zero_] = self._zero
+        self.names = {**_CLASS_LOSSES, **_BINARY_LOSSES, **_OTHER_LOSSES}
+
+    def __torch_function__(
+        self,
+        func: Any,
+        types: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
+        kwargs = kwargs or {}
+        try:
+            handler = self.handlers.get(func)
+        except TypeError:  # unhashable callables
+            handler = None
+        if handler is None:
+            return func(*args, **kwargs)
+        return handler(func, args, kwargs)
+
+    def _loss(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        rec = self.rec
+        result = func(*args, **kwargs)
+        inp = args[0] if args else kwargs.get("input")
+        if not isinstance(inp, torch.Tensor) or not isinstance(result, torch.Tensor):
+            return result
+        evaluating = not torch.is_grad_enabled() or torch.is_inference_mode_enabled()
+        site = rec.loss_site(self.names[func], rec.user_site())
+        site.extra["eval_calls" if evaluating else "train_calls"] += 1
+        if _check_often(site.count) and inp.is_floating_point() and inp.dim() >= 1:
+            site.extra["checked"] += 1
+            if func in _CLASS_LOSSES:
+                site.extra["classes"] = int(inp.shape[1] if inp.dim() > 1 else inp.shape[0])
+                site.extra["prob_rows"] += is_probability_rows(inp)
+                site.extra["log_prob_rows"] += is_log_probability_rows(inp)
+            elif func in _BINARY_LOSSES:
+                site.extra["unit_interval"] += in_unit_interval(inp)
+        if result.dim() == 0:
+            rec.record_loss_value(result, evaluating)
+            if result.requires_grad:
+                rec.tag_loss(result, rec.steps)
+        return result
+
+    def _relu(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        result = func(*args, **kwargs)
+        if isinstance(result, torch.Tensor) and result.numel() > 0:
+            where = self.rec.direct_user_caller()
+            if where is not None:
+                name = f"{getattr(func, '__name__', 'relu')} at line {where[1]}"
+                self.rec.functional_dead.observe(name, result)
+        return result
+
+    def _add(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        result = func(*args, **kwargs)
+        rec = self.rec
+        if not rec.loss_tags or not isinstance(result, torch.Tensor) or not result.requires_grad:
+            return result
+        steps = [s for s in (rec.loss_tag(a) for a in args[:2]) if s is not None]
+        if steps:
+            if len(steps) == 2 and steps[0] != steps[1]:
+                rec.hit("loss_accumulation", rec.user_site(), first_step=min(steps))
+            rec.tag_loss(result, min(steps))
+        return result
+
+    def _softmax(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        dim = args[1] if len(args) > 1 else kwargs.get("dim")
+        inp = args[0] if args else kwargs.get("input")
+        if dim is None and isinstance(inp, torch.Tensor):
+            self.rec.hit(
+                "implicit_softmax_dim", self.rec.user_site(), ndim=inp.dim(), fn=_SOFTMAX[func]
+            )
+        return func(*args, **kwargs)
+
+    def _backward(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        rec = self.rec
+        if kwargs.get("retain_graph") or (len(args) > 2 and args[2]):
+            rec.hit("retain_graph", rec.user_site())
+        result = func(*args, **kwargs)
+        rec.backwards += 1
+        rec.last_event = "backward"
+        return result
+
+    def _zero(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if args and isinstance(args[0], torch.Tensor) and self.rec.grad_refs:
+            target = args[0]
+            for pid, ref in self.rec.grad_refs.items():
+                if ref() is target:
+                    self.rec.cleared.add(pid)
+                    break
+        return func(*args, **kwargs)
+
+
+class Instrumentation:
+    """Installs every probe on torch globally and removes them again."""
+
+    def __init__(self, rec: Recorder) -> None:
+        self.rec = rec
+        self.mode = DiagnoseMode(rec)
+        self.handles: dict[str, RemovableHandle] = {}
+        self._restore: list[tuple[Any, str, Any]] = []
+        self._rnn_hooked: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+
+    # -- install / uninstall ------------------------------------------------------
+
+    def install(self) -> None:
+        mm = torch.nn.modules.module
+        self.handles["pre"] = mm.register_module_forward_pre_hook(self._pre)
+        self.handles["post"] = mm.register_module_forward_hook(self._post, always_call=True)
+        self.handles["step_pre"] = optim_hooks.register_optimizer_step_pre_hook(self._step_pre)
+        self.handles["step_post"] = optim_hooks.register_optimizer_step_post_hook(self._step_post)
+        self._patch(torch.optim.Optimizer, "zero_grad", self._wrap_zero_grad_opt)
+        self._patch(nn.Module, "zero_grad", self._wrap_zero_grad_module)
+        for module in (clip_grad, torch.nn.utils):
+            for name in ("clip_grad_norm_", "clip_grad_value_"):
+                self._patch(module, name, self._wrap_clip)
+        self.mode.__enter__()
+
+    def uninstall(self) -> None:
+        try:
+            self.mode.__exit__(None, None, None)
+        except Exception:  # the mode stack may have been left unbalanced by the script
+            pass
+        handles, self.handles = self.handles, {}
+        for handle in handles.values():
+            handle.remove()
+        for owner, name, original in reversed(self._restore):
+            setattr(owner, name, original)
+        self._restore.clear()
+
+    def _patch(self, owner: Any, name: str, wrapper: Callable[[Any], Any]) -> None:
+        original = getattr(owner, name)
+        self._restore.append((owner, name, original))
+        setattr(owner, name, wrapper(original))
+
+    # -- wrapped functions ----------------------------------------------------------
+
+    def _wrap_zero_grad_opt(self, original: Any) -> Any:
+        rec = self.rec
+
+        def zero_grad(opt: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
+            rec.cleared.update(id(p) for g in opt.param_groups for p in g["params"])
+            return original(opt, *args, **kwargs)
+
+        return zero_grad
+
+    def _wrap_zero_grad_module(self, original: Any) -> Any:
+        rec = self.rec
+
+        def zero_grad(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            rec.cleared.update(id(p) for p in module.parameters())
+            return original(module, *args, **kwargs)
+
+        return zero_grad
+
+    def _wrap_clip(self, original: Any) -> Any:
+        rec = self.rec
+
+        def clip(*args: Any, **kwargs: Any) -> Any:
+            if rec.last_event == "step":
+                rec.hit("clip_after_step", rec.user_site(), fn=original.__name__)
+            rec.hit("clip", rec.user_site(), fn=original.__name__)
+            return original(*args, **kwargs)
+
+        clip.__name__ = original.__name__
+        clip.__doc__ = original.__doc__
+        return clip
+
+    # -- module hooks ---------------------------------------------------------------
+
+    def _pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        rec = self.rec
+        if rec.depth == 0:
+            info = rec.root_for(module)
+            rec.current_root = info
+            if info is not None:
+                info.calls += 1
+                self._root_call(info)
+                if info.calls == 1:
+                    for sub in info.module.modules():
+                        if isinstance(sub, nn.RNNBase) and sub not in self._rnn_hooked:
+                            self._rnn_hooked.add(sub)
+                            self.handles[f"rnn{id(sub)}"] = sub.register_forward_pre_hook(
+                                self._rnn_pre, with_kwargs=True
+                            )
+        elif rec.current_root is not None and rec.current_root.calls == 1:
+            self._first_forward_leaf(rec.current_root, module)
+        rec.depth += 1
+
+    def _root_call(self, info: Any) -> None:
+        rec = self.rec
+        if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
+            rec.counters["eval_forwards"] += 1
+            training = [n for n, m in info.mode_modules if m.training]
+            if training:
+                rec.counters["eval_forwards_train_mode"] += 1
+                rec.hit(
+                    "eval_in_train_mode",
+                    rec.user_site(),
+                    model=info.name,
+                    modules=training[:6],
+                    n_modules=len(training),
+                )
+        elif not info.module.training:
+            rec.hit("eval_mode_with_grad", rec.user_site(), model=info.name, step=rec.steps)
+
+    def _first_forward_leaf(self, root: Any, module: nn.Module) -> None:
+        name = root.names.get(id(module))
+        if name is None:
+            if any(True for _ in module.parameters(recurse=False)):
+                rec = self.rec
+                rec.hit(
+                    "unregistered_module",
+                    rec.user_site(),
+                    model=root.name,
+                    type=type(module).__name__,
+                    params=sum(p.numel() for p in module.parameters()),
+                )
+            return
+        if (
+            isinstance(getattr(module, "weight", None), nn.Parameter)
+            and name not in root.exec_order
+        ):
+            root.exec_order.append(name)
+
+    def _post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        rec = self.rec
+        rec.depth = max(rec.depth - 1, 0)
+        if isinstance(module, nn.RNNBase) and isinstance(output, tuple) and len(output) == 2:
+            for t in _tensors(output[1]):
+                if t.requires_grad:
+                    rec.rnn_outputs[id(t)] = (weakref.ref(t), rec.backwards)
+            if len(rec.rnn_outputs) > 1024:
+                rec.rnn_outputs = {k: v for k, v in rec.rnn_outputs.items() if v[0]() is not None}
+
+    def _rnn_pre(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        rec = self.rec
+        hx = args[1] if len(args) > 1 else kwargs.get("hx")
+        for t in _tensors(hx):
+            entry = rec.rnn_outputs.get(id(t))
+            if (
+                entry is not None
+                and entry[0]() is t
+                and t.grad_fn is not None
+                and entry[1] < rec.backwards
+            ):
+                rec.hit("hidden_not_detached", rec.user_site(), module=type(module).__name__)
+                return
+
+    # -- optimizer hooks --------------------------------------------------------------
+
+    def _step_pre(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        self.rec.before_step(optimizer)
+
+    def _step_post(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        self.rec.after_step(optimizer)
+
+
+def _tensors(value: Any) -> list[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _tensors(v)]
+    return []

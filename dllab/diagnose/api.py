@@ -1,0 +1,147 @@
+"""`diagnose_file`: the one function the CLI, the lab and lesson checks call.
+
+Importable without torch: torch runs only in the child process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Sequence
+
+from dllab.diagnose.findings import Finding, Location, Severity
+from dllab.diagnose.report import Report
+from dllab.diagnose.rules import ALL_RULES, Context
+from dllab.diagnose.runner import RunConfig, RunResult, run_child
+from dllab.diagnose.static import Source
+from dllab.errors import ScriptLoadError
+
+DEFAULT_MAX_STEPS = 300
+DEFAULT_TIME_LIMIT = 60.0
+
+
+def diagnose_file(
+    path: str | os.PathLike[str],
+    *,
+    args: Sequence[str] = (),
+    max_steps: int = DEFAULT_MAX_STEPS,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    device: str = "auto",
+    model: str | None = None,
+    input_shape: Sequence[int] = (),
+    classes: int | None = None,
+) -> Report:
+    """Diagnose a training script (or, with `model`, a model definition).
+
+    Args:
+        path: the user's script.
+        args: the script's own command-line arguments (its `sys.argv[1:]`).
+        max_steps: stop after this many optimizer steps.
+        time_limit: stop after this many seconds.
+        device: `auto`, `cpu` (hides CUDA from the script), `cuda` or `cuda:N`.
+        model: model-only mode: an expression such as `Net()` evaluated in the script's namespace.
+        input_shape: model-only mode: one sample's shape, e.g. `(1, 28, 28)`.
+        classes: model-only mode: number of classes (cross-entropy on random labels).
+
+    Returns:
+        The report. Never raises for problems in the user's script: they become its `status`.
+    """
+    script = os.fspath(path)
+    try:
+        text = _read(script)
+        source = Source.parse(script, text)
+    except ScriptLoadError as exc:
+        status = "syntax-error" if "syntax error" in str(exc) else "missing-file"
+        return Report(script=script, status=status, detail=str(exc))
+    result = run_child(
+        RunConfig(
+            script=script,
+            args=list(args),
+            max_steps=max(1, max_steps),
+            time_limit=max(1.0, time_limit),
+            device=device,
+            model=model,
+            input_shape=list(input_shape),
+            classes=classes,
+        )
+    )
+    return build_report(script, source, result)
+
+
+def _read(script: str) -> str:
+    try:
+        with open(script, encoding="utf-8") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise ScriptLoadError(f"{script}: no such file") from None
+    except IsADirectoryError:
+        raise ScriptLoadError(f"{script}: is a directory, not a Python script") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScriptLoadError(f"{script}: cannot read: {exc}") from None
+
+
+def _status(result: RunResult) -> tuple[str, str, tuple[str | None, int | None]]:
+    outcome = result.observations.get("outcome")
+    code = result.returncode
+    if result.killed:
+        return "time-limit", "the script did not stop at the time limit and was killed", (None, None)
+    if outcome is None:
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return "crashed", f"the process was killed by {name}", (None, None)
+        if code == 124:
+            return "time-limit", "the script did not stop at the time limit", (None, None)
+        return "crashed", f"the process ended (exit status {code}) before reporting", (None, None)
+    status = str(outcome.get("status", "completed"))
+    if status == "script-error":
+        error = outcome.get("error") or {}
+        return status, f"{error.get('type')}: {error.get('message')}", (error.get("file"), error.get("line"))
+    if status == "exit":
+        return status, f"sys.exit({outcome.get('exit_code')}) {outcome.get('message', '')}".strip(), (None, None)
+    return status, str(outcome.get("note", "")), (None, None)
+
+
+def build_report(script: str, source: Source | None, result: RunResult) -> Report:
+    """Run every rule over the static and dynamic evidence."""
+    status, detail, where = _status(result)
+    obs = result.observations
+    ctx = Context(script=script, source=source, obs=obs, status=status)
+    findings: list[Finding] = []
+    notes: list[str] = list(obs.get("notes", []))
+    for rule in ALL_RULES:
+        try:
+            findings.extend(rule.run(ctx))
+        except Exception as exc:  # one broken rule must not hide the others
+            notes.append(f"check {rule.check} failed: {type(exc).__name__}: {exc}")
+    findings.sort(key=lambda f: -f.severity.rank)
+    report = Report(
+        script=script,
+        status=status,
+        findings=findings,
+        steps_observed=int(obs.get("steps", 0)),
+        detail=detail,
+        error_location=(ctx.display_path(where[0]), where[1]),
+        log_tail=result.log_tail,
+        models=[m["name"] for m in ctx.models()],
+        seconds=result.seconds,
+        notes=notes,
+    )
+    _charts(report, ctx)
+    return report
+
+
+def _charts(report: Report, ctx: Context) -> None:
+    from dllab.diagnose.rules.vanishing_gradients import ordered_norms
+
+    grad_models = list(ctx.obs.get("grad_norms", {}))
+    if grad_models:
+        report.grad_norms = ordered_norms(ctx, grad_models[0], early=False)
+    dead = ctx.obs.get("dead_units", {})
+    for name, layers in dead.items():
+        report.dead_fractions.update({(f"{name}.{layer}" if len(dead) > 1 else layer): d["fraction"] for layer, d in layers.items()})
+
+
+__all__ = ["DEFAULT_MAX_STEPS", "DEFAULT_TIME_LIMIT", "Finding", "Location", "Report", "Severity", "build_report", "diagnose_file"]

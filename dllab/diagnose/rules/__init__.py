@@ -1,0 +1,46 @@
+"""The checks of `dllab diagnose`, one per file. `ALL_RULES` is their report order."""
+
+from __future__ import annotations
+
+from dllab.diagnose.rules._base import Context, Rule
+from dllab.diagnose.rules.clip_after_step import ClipAfterStep
+from dllab.diagnose.rules.dead_relu import DeadRelu
+from dllab.diagnose.rules.double_softmax import DoubleSoftmax
+from dllab.diagnose.rules.eval_without_no_grad import EvalWithoutNoGrad
+from dllab.diagnose.rules.exploding_gradients import ExplodingGradients
+from dllab.diagnose.rules.frozen_parameters import FrozenParameters
+from dllab.diagnose.rules.loss_accumulation import LossAccumulation
+from dllab.diagnose.rules.missing_eval import MissingEval
+from dllab.diagnose.rules.missing_train import MissingTrain
+from dllab.diagnose.rules.missing_zero_grad import MissingZeroGrad
+from dllab.diagnose.rules.no_detach_hidden import NoDetachHidden
+from dllab.diagnose.rules.non_finite import NonFinite
+from dllab.diagnose.rules.overfitting import Overfitting
+from dllab.diagnose.rules.softmax_dim import SoftmaxDim
+from dllab.diagnose.rules.unregistered_modules import UnregisteredModules
+from dllab.diagnose.rules.vanishing_gradients import VanishingGradients
+
+ALL_RULES: tuple[Rule, ...] = (
+    DoubleSoftmax(),
+    MissingEval(),
+    MissingTrain(),
+    MissingZeroGrad(),
+    NoDetachHidden(),
+    UnregisteredModules(),
+    SoftmaxDim(),
+    ClipAfterStep(),
+    NonFinite(),
+    ExplodingGradients(),
+    VanishingGradients(),
+    DeadRelu(),
+    FrozenParameters(),
+    Overfitting(),
+    EvalWithoutNoGrad(),
+    LossAccumulation(),
+)
+"""Every rule, in report order within a severity."""
+
+CHECKS: dict[str, str] = {rule.check: rule.lesson for rule in ALL_RULES}
+"""Check id -> lesson id, the stable vocabulary of `--json`."""
+
+__all__ = ["ALL_RULES", "CHECKS", "Context", "Rule"]

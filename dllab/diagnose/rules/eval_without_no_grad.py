@@ -1,0 +1,55 @@
+"""`eval-without-no-grad`: evaluation forwards that record an autograd graph for nothing.
+
+Results are right but memory and time are wasted (a warning). Dynamic: the
+model ran in eval mode with gradients enabled, and no optimizer step ever ran
+in eval mode (so this is not deliberate training in eval mode).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.rules._base import Context, Rule, plural
+from dllab.diagnose.static import EVAL_NAME, NO_GRAD_CALLS, Source, call_name, last
+
+FIX = "Wrap evaluation in `with torch.no_grad():` (or decorate the function with @torch.no_grad())."
+
+
+def static_hits(src: Source) -> list[int]:
+    hits = []
+    for node in ast.walk(src.tree):
+        if not isinstance(node, ast.FunctionDef) or not EVAL_NAME.search(node.name):
+            continue
+        if src.method_calls("backward", node) or src.in_no_grad(node.body[0]):
+            continue
+        if any(isinstance(w, ast.With) and any(last(call_name(i.context_expr)) in NO_GRAD_CALLS for i in w.items) for w in ast.walk(node)):
+            continue
+        if not src.method_calls("eval", node) or not any(isinstance(n, (ast.For, ast.While)) for n in ast.walk(node)):
+            continue
+        callers = [c for c in src.calls() if call_name(c) in (node.name, f"self.{node.name}")]
+        if callers and all(src.in_no_grad(c) for c in callers):
+            continue
+        hits.append(node.lineno)
+    return hits
+
+
+class EvalWithoutNoGrad(Rule):
+    check = "eval-without-no-grad"
+    lesson = "autograd-basics"
+
+    def run(self, ctx: Context) -> list[Finding]:
+        sites = ctx.sites("eval_mode_with_grad")
+        if ctx.counter("steps_in_eval") > 0:
+            return []
+        if sites:
+            site = max(sites, key=lambda s: s["count"])
+            evidence = f"{plural(sum(s['count'] for s in sites), 'forward')} of {site.get('model')} ran in eval mode with autograd recording a graph"
+            return [self.finding(Severity.WARNING, "Evaluation runs without torch.no_grad(): autograd records a graph nobody uses.", evidence, ctx.site_location(site), FIX, confirmed=True)]
+        if ctx.counter("eval_forwards") > 0:
+            return []
+        hits = static_hits(ctx.source) if ctx.source else []
+        return [
+            self.finding(Severity.WARNING, "This evaluation function runs the model without torch.no_grad().", f"function at line {line} calls .eval() and loops without no_grad/inference_mode (static)", ctx.at(line), FIX, confirmed=False)
+            for line in hits[:1]
+        ]

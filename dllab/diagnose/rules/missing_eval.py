@@ -1,0 +1,65 @@
+"""`missing-eval`: evaluation run while Dropout/BatchNorm are still in training mode.
+
+Only models with Dropout or BatchNorm are affected: elsewhere `eval()` changes
+nothing and nothing is reported. Evaluation done through `model.train(False)`
+counts as eval mode.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.rules._base import Context, Rule, plural
+from dllab.diagnose.static import EVAL_NAME, NO_GRAD_CALLS, Source, call_name, last
+
+FIX = "Call model.eval() before evaluating (and model.train() before training again), so Dropout is off and BatchNorm uses its running statistics."
+
+
+def eval_blocks(src: Source) -> list[ast.AST]:
+    """`with torch.no_grad()` blocks and functions named like evaluation, without backward()."""
+    blocks: list[ast.AST] = []
+    for node in ast.walk(src.tree):
+        is_block = isinstance(node, (ast.With, ast.AsyncWith)) and any(last(call_name(i.context_expr)) in NO_GRAD_CALLS for i in node.items)
+        is_func = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and bool(EVAL_NAME.search(node.name))
+        if (is_block or is_func) and not src.method_calls("backward", node):
+            blocks.append(node)
+    return blocks
+
+
+class MissingEval(Rule):
+    check = "missing-eval"
+    lesson = "dropout"
+
+    def run(self, ctx: Context) -> list[Finding]:
+        sites = ctx.sites("eval_in_train_mode")
+        if sites:
+            site = max(sites, key=lambda s: s["count"])
+            modules = ", ".join(site.get("modules", []))
+            evidence = (
+                f"{plural(ctx.counter('eval_forwards_train_mode'), 'forward')} of {site.get('model')} under no_grad ran with "
+                f"{plural(site.get('n_modules', 0), 'Dropout/BatchNorm module')} in training mode ({modules})"
+            )
+            return [self.finding(Severity.ERROR, "The model is evaluated in training mode: Dropout stays on and BatchNorm uses (and updates) batch statistics.", evidence, ctx.site_location(site), FIX, confirmed=True)]
+        if ctx.counter("eval_forwards") > 0 or ctx.source is None:
+            return []  # the run saw evaluation in eval mode (or the model has no Dropout/BatchNorm)
+        if ctx.ran and ctx.models() and not any(m.get("mode_modules") for m in ctx.models()) and ctx.status in ("completed",):
+            return []
+        src = ctx.source
+        if not src.has_mode_layers() or src.calls_eval_mode():
+            return []
+        for block in eval_blocks(src):
+            calls = [c for c in src.calls(block) if isinstance(c.func, (ast.Name, ast.Attribute))]
+            if calls:
+                line = getattr(block, "lineno", None)
+                return [
+                    self.finding(
+                        Severity.WARNING,
+                        "Evaluation code never calls model.eval(), and the script builds Dropout/BatchNorm layers.",
+                        f"evaluation block at line {line}; no .eval() or .train(False) anywhere (static; the run did not reach an evaluation)",
+                        ctx.at(line),
+                        FIX,
+                        confirmed=False,
+                    )
+                ]
+        return []

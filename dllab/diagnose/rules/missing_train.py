@@ -1,0 +1,29 @@
+"""`missing-train`: training steps taken after evaluation left Dropout/BatchNorm in eval mode."""
+
+from __future__ import annotations
+
+from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.rules._base import Context, Rule, plural
+
+
+class MissingTrain(Rule):
+    check = "missing-train"
+    lesson = "dropout"
+    requires = ("counters",)
+
+    def run(self, ctx: Context) -> list[Finding]:
+        n = ctx.counter("steps_after_eval_mode")
+        if not self.has_data(ctx) or n == 0:
+            return []
+        steps = ctx.sites("step")
+        location = ctx.site_location(steps[0]) if steps else ctx.model_location()
+        return [
+            self.finding(
+                Severity.ERROR,
+                "Training continues in eval mode after an evaluation: Dropout is off and BatchNorm statistics are frozen.",
+                f"{plural(n, 'optimizer step')} ran with the model's Dropout/BatchNorm modules in eval mode after earlier steps ran in training mode",
+                location,
+                "Call model.train() at the start of every training epoch (after each evaluation).",
+                confirmed=True,
+            )
+        ]

@@ -1,0 +1,38 @@
+"""`non-finite`: the loss (or the gradients) became NaN or Inf."""
+
+from __future__ import annotations
+
+from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.rules._base import Context, Rule
+
+
+class NonFinite(Rule):
+    check = "non-finite"
+    lesson = "learning-rate"
+    requires = ("nonfinite",)
+
+    def run(self, ctx: Context) -> list[Finding]:
+        if not self.has_data(ctx):
+            return []
+        bad = ctx.obs["nonfinite"]
+        if "loss" not in bad and "grad" not in bad:
+            return []
+        parts = []
+        if "loss" in bad:
+            parts.append(f"loss was {bad['loss']['value']} at step {bad['loss']['step']}")
+        if "grad" in bad:
+            parts.append(f"gradient norm was {bad['grad']['value']} at step {bad['grad']['step']}")
+        if "grad_layer" in bad:
+            parts.append(f"first non-finite layers in {bad['grad_layer']['model']}: {', '.join(bad['grad_layer']['layers'])}")
+        train = [s for s in ctx.losses() if s.get("train_calls")]
+        location = ctx.site_location(train[0]) if train else ctx.model_location()
+        return [
+            self.finding(
+                Severity.ERROR,
+                "Training produced NaN/Inf: every step after it is wasted.",
+                "; ".join(parts),
+                location,
+                "Lower the learning rate, clip gradients, and guard log/sqrt/division against 0 (use F.log_softmax / F.cross_entropy, add eps); torch.autograd.set_detect_anomaly(True) finds the op.",
+                confirmed=True,
+            )
+        ]

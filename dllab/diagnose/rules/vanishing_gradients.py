@@ -1,0 +1,60 @@
+"""`vanishing-gradients`: the first layer's gradient is orders of magnitude below the last's.
+
+Median per-layer weight-gradient norm over the first recorded steps, in forward
+order. Reported when first/last < 1e-3 and the first norm < 1e-4 (AUTOTRAINER's
+pair of conditions), as an error below 1e-5. Needs at least 3 weight layers.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.rules._base import Context, Rule
+from dllab.probes import first_last_ratio
+
+WARN_RATIO = 1e-3
+ERROR_RATIO = 1e-5
+FIRST_MAX = 1e-4
+EARLY_STEPS = 5
+
+
+def ordered_norms(ctx: Context, model: str, early: bool = True) -> dict[str, float]:
+    """Median gradient norm per layer (the first steps when `early`), in forward order."""
+    history: dict[str, list[float]] = ctx.obs.get("grad_norms", {}).get(model, {})
+    meta = next((m for m in ctx.models() if m["name"] == model), {})
+    order = [n for n in meta.get("layers", []) if n in history] + [n for n in history if n not in meta.get("layers", [])]
+    return {n: statistics.median(history[n][:EARLY_STEPS] if early else history[n]) for n in order if history[n]}
+
+
+class VanishingGradients(Rule):
+    check = "vanishing-gradients"
+    lesson = "vanishing-gradients"
+    requires = ("grad_norms",)
+
+    def run(self, ctx: Context) -> list[Finding]:
+        if not self.has_data(ctx):
+            return []
+        findings = []
+        for model in ctx.obs["grad_norms"]:
+            norms = ordered_norms(ctx, model)
+            if len(norms) < 3:
+                continue
+            ratio = first_last_ratio(norms)
+            names = list(norms)
+            first = norms[names[0]]
+            if not (ratio < WARN_RATIO and first < FIRST_MAX):
+                continue
+            severity = Severity.ERROR if ratio < ERROR_RATIO else Severity.WARNING
+            evidence = f"median gradient norm over the first steps: {names[0]} {first:.2e} vs {names[-1]} {norms[names[-1]]:.2e} (ratio {ratio:.1e}, across {len(names)} layers)"
+            findings.append(
+                self.finding(
+                    severity,
+                    f"Vanishing gradients in {model}: the first layers barely learn.",
+                    evidence,
+                    ctx.layer_location(model, names[0]),
+                    "Use ReLU/GELU with Kaiming init instead of saturating sigmoid/tanh stacks; add normalization (BatchNorm/LayerNorm) or residual connections.",
+                    confirmed=True,
+                )
+            )
+        return findings
