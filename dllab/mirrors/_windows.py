@@ -1,0 +1,321 @@
+"""One Visdom window per lesson chart: turns metric points into Visdom messages.
+
+No I/O here: a window buffers the points it has not sent yet and builds the
+JSON message that sends them all in one request. `dllab.charts` draws the same
+specs in the terminal; titles, legends (arm names, plus the metric when a chart
+has several) and axis labels follow it.
+
+Line and xy windows append (`/update`, every trace in one message, empty lists
+for traces with nothing new). Bars and heat windows show one value per layer,
+so they are re-sent whole (`/events` replaces the window).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from dllab.charts import ARM_COLORS
+from dllab.curriculum.model import ChartKind, ChartSpec, pick
+from dllab.engine.events import MetricPoint
+
+Message = tuple[str, dict[str, Any]]
+"""(endpoint, JSON body) of one request."""
+
+PLOTLY_COLORS = {
+    "cyan": "#17becf",
+    "orange": "#ff7f0e",
+    "magenta": "#e377c2",
+    "green": "#2ca02c",
+    "red": "#d62728",
+    "blue": "#1f77b4",
+    "yellow": "#bcbd22",
+    "white": "#7f7f7f",
+}
+"""The terminal's arm colours as plotly colours (white would vanish on Visdom's page)."""
+
+
+def _color(index: int) -> str:
+    return PLOTLY_COLORS[ARM_COLORS[index % len(ARM_COLORS)]]
+
+
+def _json_value(value: float) -> float | None:
+    """NaN/inf cannot travel as JSON: null (a gap), as in the JSON metric stream."""
+    return value if math.isfinite(value) else None
+
+
+def _layout(title: str, xlabel: str, ylabel: str = "", log_y: bool = False) -> dict[str, Any]:
+    yaxis: dict[str, Any] = {"type": "log" if log_y else "linear"}
+    if ylabel:
+        yaxis["title"] = ylabel
+    return {
+        "title": title,
+        "showlegend": True,
+        "margin": {"l": 60, "r": 60, "t": 60, "b": 60},
+        "xaxis": {"title": xlabel},
+        "yaxis": yaxis,
+    }
+
+
+class ChartWindow:
+    """Base: a window id, its layout, and the points not yet sent."""
+
+    appends = True
+    """True: pending points are appended (`/update`); False: the window is re-sent whole."""
+
+    def __init__(self, spec: ChartSpec, arms: Sequence[str], lang: str) -> None:
+        self.spec = spec
+        self.win = spec.id
+        self.arms = list(arms)
+        self.title = pick(spec.title, lang)
+        self.ylabel = pick(spec.ylabel, lang) if spec.ylabel else ""
+        self.dirty = False
+
+    def add(self, point: MetricPoint) -> int:
+        """Take one point if this chart shows it; return how many values it buffered."""
+        raise NotImplementedError
+
+    def layout(self) -> dict[str, Any]:
+        """The plotly layout (title and axis labels as in the terminal)."""
+        raise NotImplementedError
+
+    def traces(self) -> list[dict[str, Any]]:
+        """The traces holding what is pending (all of them, possibly empty)."""
+        raise NotImplementedError
+
+    def sent(self) -> None:
+        """The pending data reached the server: forget it."""
+        self.dirty = False
+
+    def message(self, env: str, create: bool) -> Message:
+        """The one request that sends everything pending (`create`: a new window)."""
+        body: dict[str, Any] = {
+            "data": self.traces(),
+            "win": self.win,
+            "eid": env,
+            "layout": self.layout(),
+            "opts": {"title": self.title},
+        }
+        if create or not self.appends:
+            return "events", body
+        # no "name": every trace of the window at once; "append" also (re)creates a lost window
+        body["append"] = True
+        return "update", body
+
+
+class _Trace:
+    """One appended series: pending x and y values."""
+
+    __slots__ = ("name", "style", "xs", "ys")
+
+    def __init__(self, name: str, style: dict[str, Any]) -> None:
+        self.name = name
+        self.style = style
+        self.xs: list[float] = []
+        self.ys: list[float | None] = []
+
+    def json(self) -> dict[str, Any]:
+        return {"x": self.xs, "y": self.ys, "name": self.name, "type": "scatter", **self.style}
+
+    def clear(self) -> None:
+        self.xs = []
+        self.ys = []
+
+
+class LineWindow(ChartWindow):
+    """Metrics against step: one trace per arm (and metric), plus an EMA trace if `smooth`."""
+
+    def __init__(self, spec: ChartSpec, arms: Sequence[str], lang: str) -> None:
+        super().__init__(spec, arms, lang)
+        many = len(spec.metrics) > 1
+        self._traces: list[_Trace] = []
+        self._index: dict[tuple[str, str], int] = {}
+        self._ema: dict[tuple[str, str], float] = {}
+        for i, arm in enumerate(self.arms):
+            for j, metric in enumerate(spec.metrics):
+                name = arm + (f" {metric}" if many else "")
+                color = _color(i * len(spec.metrics) + j if many else i)
+                self._index[(arm, metric)] = len(self._traces)
+                self._traces.append(_Trace(name, {"mode": "lines", "line": {"color": color}}))
+                if spec.smooth:
+                    style = {"mode": "lines", "line": {"color": color, "width": 3}}
+                    self._traces.append(_Trace(f"{name} (EMA)", style))
+
+    def add(self, point: MetricPoint) -> int:
+        index = self._index.get((point.arm, point.name))
+        if index is None:
+            return 0
+        trace = self._traces[index]
+        trace.xs.append(point.step)
+        trace.ys.append(_json_value(point.value))
+        self.dirty = True
+        if not self.spec.smooth:
+            return 1
+        # the same EMA as the terminal's (dllab.charts.ema, alpha 0.1), point by point
+        key = (point.arm, point.name)
+        acc = self._ema.get(key, math.nan)
+        if math.isfinite(point.value):
+            acc = point.value if not math.isfinite(acc) else acc + 0.1 * (point.value - acc)
+            self._ema[key] = acc
+        ema = self._traces[index + 1]
+        ema.xs.append(point.step)
+        ema.ys.append(_json_value(acc))
+        return 2
+
+    def layout(self) -> dict[str, Any]:
+        layout = _layout(self.title, "step", self.ylabel, self.spec.log_y)
+        if self.spec.hline is not None:  # a shape, not a trace: traces must stay one per series
+            layout["shapes"] = [
+                {
+                    "type": "line",
+                    "xref": "paper",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": self.spec.hline,
+                    "y1": self.spec.hline,
+                    "line": {"color": "gray", "dash": "dot"},
+                }
+            ]
+        return layout
+
+    def traces(self) -> list[dict[str, Any]]:
+        return [t.json() for t in self._traces]
+
+    def sent(self) -> None:
+        super().sent()
+        for t in self._traces:
+            t.clear()
+
+
+class XYWindow(ChartWindow):
+    """A trajectory: metric `x` against metric `y`, one line per arm, plus the fixed marks."""
+
+    def __init__(self, spec: ChartSpec, arms: Sequence[str], lang: str) -> None:
+        super().__init__(spec, arms, lang)
+        self._traces = [
+            _Trace(arm, {"mode": "lines+markers", "line": {"color": _color(i)}})
+            for i, arm in enumerate(self.arms)
+        ]
+        self._marks = _Trace("marks", {"mode": "markers", "marker": {"symbol": "x", "size": 10}})
+        self._creating = False
+        self._half: dict[tuple[str, int], dict[str, float]] = {}
+
+    def add(self, point: MetricPoint) -> int:
+        if point.name not in (self.spec.x, self.spec.y) or point.arm not in self.arms:
+            return 0
+        pair = self._half.setdefault((point.arm, point.step), {})
+        pair[point.name] = point.value
+        if len(pair) < 2 and self.spec.x != self.spec.y:
+            return 0
+        del self._half[(point.arm, point.step)]
+        x, y = pair[self.spec.x], pair[self.spec.y]
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return 0
+        trace = self._traces[self.arms.index(point.arm)]
+        trace.xs.append(x)
+        trace.ys.append(y)
+        self.dirty = True
+        return 1
+
+    def layout(self) -> dict[str, Any]:
+        return _layout(self.title, self.spec.x, self.spec.y)
+
+    def message(self, env: str, create: bool) -> Message:
+        self._creating = create  # the fixed marks go with the message that creates the window
+        return super().message(env, create)
+
+    def traces(self) -> list[dict[str, Any]]:
+        marks = self._marks.json()
+        if self._creating:
+            marks.update(x=[m[0] for m in self.spec.marks], y=[m[1] for m in self.spec.marks])
+        return [t.json() for t in self._traces] + [marks]
+
+    def sent(self) -> None:
+        super().sent()
+        for t in self._traces:
+            t.clear()
+
+
+class _LayerWindow(ChartWindow):
+    """Per-layer values (`prefix<layer>`) of each arm; the whole window is re-sent."""
+
+    appends = False
+
+    def __init__(self, spec: ChartSpec, arms: Sequence[str], lang: str) -> None:
+        super().__init__(spec, arms, lang)
+        self.values: dict[str, dict[str, float]] = {arm: {} for arm in self.arms}
+        self.layers: list[str] = []
+
+    def add(self, point: MetricPoint) -> int:
+        if not point.name.startswith(self.spec.prefix) or point.arm not in self.values:
+            return 0
+        layer = point.name[len(self.spec.prefix) :]
+        values = self.values[point.arm]
+        if self.spec.kind is ChartKind.BARS and self.spec.at == "first" and layer in values:
+            return 0
+        if layer not in self.layers:
+            self.layers.append(layer)
+        values[layer] = point.value
+        self.dirty = True
+        return 0  # a value per layer, replaced in place: nothing piles up
+
+    def row(self, arm: str, layers: Sequence[str]) -> list[float | None]:
+        return [_json_value(self.values[arm].get(layer, math.nan)) for layer in layers]
+
+
+class BarsWindow(_LayerWindow):
+    """Grouped bars: one bar per layer and arm, the first or last value of each series."""
+
+    def layout(self) -> dict[str, Any]:
+        layout = _layout(self.title, "layer", self.ylabel, self.spec.log_y)
+        layout["barmode"] = "group"
+        return layout
+
+    def traces(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "x": list(self.layers),
+                "y": self.row(arm, self.layers),
+                "name": arm,
+                "type": "bar",
+                "marker": {"color": _color(i)},
+            }
+            for i, arm in enumerate(self.arms)
+            if self.values[arm]
+        ]
+
+
+class HeatWindow(_LayerWindow):
+    """A heat map: one row per arm, one column per `prefix<i>` (last values)."""
+
+    def layout(self) -> dict[str, Any]:
+        return _layout(self.title, self.spec.prefix.rstrip("/_") or "index")
+
+    def traces(self) -> list[dict[str, Any]]:
+        layers = sorted(self.layers, key=lambda n: (len(n), n))
+        arms = [arm for arm in self.arms if self.values[arm]]
+        return [
+            {
+                "z": [self.row(arm, layers) for arm in arms],
+                "x": layers,
+                "y": arms,
+                "type": "heatmap",
+                "colorscale": "Viridis",
+            }
+        ]
+
+
+_KINDS: dict[ChartKind, type[ChartWindow]] = {
+    ChartKind.LINE: LineWindow,
+    ChartKind.XY: XYWindow,
+    ChartKind.BARS: BarsWindow,
+    ChartKind.HEAT: HeatWindow,
+}
+
+
+def chart_windows(
+    charts: Sequence[ChartSpec], arms: Sequence[str], lang: str = "en"
+) -> list[ChartWindow]:
+    """One window per chart of a lesson, for these arms."""
+    return [_KINDS[spec.kind](spec, arms, lang) for spec in charts]

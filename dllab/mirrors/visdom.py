@@ -1,0 +1,215 @@
+"""Mirror a live run's charts to a Visdom server, without ever slowing training.
+
+The engine calls the hooks on its own thread; they only put the points on a
+bounded queue. The mirror's daemon thread drains it, sorts the points into one
+window per lesson chart (`_windows.py`) and, every `interval_s`, sends each
+window's pending points in one request. A slow server means bigger batches,
+not more requests. A server that is down (at start or mid-run) costs one
+notice: the points pile up (bounded) and go out when it answers again, and the
+run record (`metrics.jsonl`) keeps every point for `dllab runs replay RUN
+--visdom URL` anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from dllab.engine.events import MetricPoint, RunEnded, RunStarted, Subscriber
+from dllab.mirrors._client import DEFAULT_URL, VisdomClient, VisdomUnavailable
+from dllab.mirrors._windows import ChartWindow, chart_windows
+
+if TYPE_CHECKING:
+    from dllab.curriculum.model import Lesson
+
+Notify = Callable[[str], None]
+"""Shows a one-line notice (the lab's status line, or stderr headless)."""
+
+MAX_PENDING = 500_000
+"""Points held for a server that is down or slow; beyond this they are left to replay."""
+
+_END = object()
+"""Queue sentinel: the run ended, flush and stop."""
+
+
+def stderr_notice(text: str) -> None:
+    """The headless notice: one line on stderr."""
+    sys.stderr.write(f"dllab: {text}\n")
+    sys.stderr.flush()
+
+
+class VisdomSender:
+    """Sends chart windows to one env of one server; remembers which windows exist there."""
+
+    def __init__(self, client: VisdomClient, env: str, windows: Sequence[ChartWindow]) -> None:
+        self.client = client
+        self.env = env
+        self.windows = list(windows)
+        self.created: set[str] = set()
+
+    def send(self, window: ChartWindow) -> None:
+        """Send what one window has pending (create it the first time).
+
+        Raises:
+            VisdomUnavailable: the server did not take it; the data stays pending.
+        """
+        create = window.win not in self.created
+        endpoint, body = window.message(self.env, create)
+        try:
+            self.client.post(endpoint, body)
+        except VisdomUnavailable:
+            if create or endpoint != "update" or not self.client.alive():
+                raise
+            # the server answers but lost the env (restarted without saving it): create again
+            endpoint, body = window.message(self.env, True)
+            self.client.post(endpoint, body)
+        self.created.add(window.win)
+        window.sent()
+
+    def send_all(self) -> None:
+        """Send every window that has something pending."""
+        for window in self.windows:
+            if window.dirty:
+                self.send(window)
+
+
+class VisdomMirror(Subscriber):
+    """A subscriber that mirrors every chart of a run to Visdom, one env per run."""
+
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        *,
+        env: str | None = None,
+        notify: Notify | None = None,
+        lesson: Lesson | None = None,
+        lang: str = "en",
+        interval_s: float = 0.5,
+        retry_s: float = 2.0,
+        timeout_s: float = 3.0,
+        end_timeout_s: float = 10.0,
+        queue_size: int = 10_000,
+    ) -> None:
+        self.url = url
+        self.env = env
+        self.notify = notify or stderr_notice
+        self.lesson = lesson
+        self.lang = lang
+        self.interval_s = interval_s
+        self.retry_s = retry_s
+        self.end_timeout_s = end_timeout_s
+        self.client = VisdomClient(url, timeout_s)
+        self.state = "idle"
+        """idle → up | down (→ up again) → ended."""
+        self.sent_points = 0
+        """Points the server has taken."""
+        self.dropped_points = 0
+        """Points not mirrored live (queue or pending buffer full); replay sends them."""
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+        self._thread: threading.Thread | None = None
+        self._run_id = ""
+        self._warned = False
+
+    # -- engine thread: enqueue only -------------------------------------------
+    def on_run_start(self, event: RunStarted) -> None:
+        self._run_id = event.run
+        self.env = self.env or event.run  # lesson-YYYYmmdd-HHMMSS-xxxx: lesson and time
+        self._thread = threading.Thread(
+            target=self._main, args=(event,), name="dllab-visdom", daemon=True
+        )
+        self._thread.start()
+
+    def on_metrics(self, points: list[MetricPoint]) -> None:
+        try:
+            self._queue.put_nowait(points)
+        except queue.Full:
+            self.dropped_points += len(points)
+
+    def on_run_end(self, event: RunEnded) -> None:
+        """Flush what is left (bounded wait, none when the server is down)."""
+        if self._thread is None:
+            return
+        try:
+            self._queue.put(_END, timeout=1.0)
+        except queue.Full:
+            return
+        if self.state != "down":
+            self._thread.join(self.end_timeout_s)
+
+    # -- the mirror thread -----------------------------------------------------
+    def _main(self, event: RunStarted) -> None:
+        try:
+            if self.lesson is None:
+                from dllab.curriculum.loader import load_course
+
+                self.lesson = load_course().lesson(event.lesson)
+            windows = chart_windows(self.lesson.charts, event.arms, self.lang)
+        except Exception as exc:  # a mirror must never take the run down
+            self._notice(f"Visdom mirror off: {exc}")
+            return
+        sender = VisdomSender(self.client, self.env or event.run, windows)
+        self._loop(sender)
+
+    def _loop(self, sender: VisdomSender) -> None:
+        pending = 0
+        next_send = time.monotonic()
+        ending = False
+        while not ending:
+            timeout = max(0.0, next_send - time.monotonic())
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            while item is not None:
+                if item is _END:
+                    ending = True
+                elif pending >= MAX_PENDING:
+                    self.dropped_points += len(item)  # type: ignore[arg-type]
+                else:
+                    for point in item:  # type: ignore[attr-defined]
+                        for window in sender.windows:
+                            pending += window.add(point)
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    item = None
+            if ending or time.monotonic() >= next_send:
+                if self._flush(sender, pending, final=ending):
+                    pending = 0
+                    next_send = time.monotonic() + self.interval_s
+                else:
+                    next_send = time.monotonic() + self.retry_s
+        self.state = "ended" if self.state == "up" else self.state
+        self.client.close()
+
+    def _flush(self, sender: VisdomSender, pending: int, final: bool) -> bool:
+        try:
+            sender.send_all()
+            if final:
+                sender.client.save(sender.env)  # on disk now: a SIGTERM'd server keeps it
+        except VisdomUnavailable as exc:
+            self._down(str(exc))
+            return False
+        if self.state == "down":
+            self._notice(f"Visdom at {self.url} answers again; mirroring resumed.")
+        self.state = "up"
+        self.sent_points += pending
+        return True
+
+    def _down(self, reason: str) -> None:
+        self.state = "down"
+        if not self._warned:
+            self._warned = True
+            self._notice(
+                f"{reason}; training goes on without it. Every point is in the run record: "
+                f"`dllab runs replay {self._run_id} --visdom {self.url}` sends them later."
+            )
+
+    def _notice(self, text: str) -> None:
+        with contextlib.suppress(Exception):  # a broken status line must not stop the mirror
+            self.notify(text)
