@@ -1,0 +1,258 @@
+"""The lab's `App` and the `make_app()` factory shared by the CLI, tests and screenshots."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+
+from dllab.curriculum.loader import load_course
+from dllab.curriculum.model import Course, Lesson
+from dllab.engine.config import RunConfig
+from dllab.engine.events import Subscriber
+from dllab.engine.run import Run
+from dllab.messages import MirrorNotice, OpenLesson
+from dllab.progress import Progress
+from dllab.tui import gpu
+from dllab.tui.i18n import detect_lang, tr
+from dllab.tui.screens.dialogs import ConfirmScreen, HelpScreen
+from dllab.tui.screens.home import HomeScreen
+from dllab.tui.screens.lesson import LessonScreen
+
+RunFactory = Callable[[Lesson, RunConfig, Sequence[Subscriber]], Run]
+"""How the lab starts a run (tests may swap it; the default trains in a child process)."""
+
+QUIT_WAIT_S = 1.5
+"""How long quitting waits for running runs to stop (the engine kills a child after 1 s)."""
+
+
+def isolated_run(lesson: Lesson, config: RunConfig, subscribers: Sequence[Subscriber]) -> Run:
+    """Start a run in a child process: the lab's process never imports torch."""
+    return Run(lesson, config, subscribers, isolate=True).start()
+
+
+@dataclass
+class LabOptions:
+    """The command-line options of `dllab` (no subcommand)."""
+
+    lang: str = "en"
+    fps: float = 4.0
+    mouse: bool = True
+    ascii_markers: bool = False
+    device: str = "auto"
+    visdom_url: str | None = None
+
+
+class LabApp(App[int]):
+    """dllab's lab."""
+
+    CSS_PATH = "lab.tcss"
+    TITLE = "dllab"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("question_mark", "help", "Help"),
+        Binding("l", "toggle_lang", "中文/EN"),
+        Binding("d", "diagnose", "Diagnose"),
+    ]
+
+    lang: reactive[str] = reactive("en")
+    """The language of the lesson texts and the UI words."""
+
+    def __init__(
+        self,
+        options: LabOptions,
+        *,
+        course: Course | None = None,
+        progress: Progress | None = None,
+        run_factory: RunFactory = isolated_run,
+    ) -> None:
+        super().__init__()
+        self.options = options
+        self.course = course if course is not None else load_course()
+        self.progress = progress if progress is not None else Progress.load()
+        self.run_factory = run_factory
+        self.runs: list[Run] = []
+        self.mirror_notice = ""
+        self.gpu_line = ""
+        self._gpu_device = ""
+        self.set_reactive(LabApp.lang, options.lang)
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        if self.progress.notice:
+            self.notify(self.progress.notice, severity="warning", title="Progress", timeout=15)
+
+    # -- lessons and progress ---------------------------------------------------
+    def lesson_order(self) -> list[str]:
+        """Lesson ids in course order."""
+        return [lesson.id for lesson in self.course.lessons]
+
+    def continue_lesson(self) -> str | None:
+        """Where the learner left off."""
+        return self.progress.continue_with(self.lesson_order())
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Show a lesson's screen (kept alive, so a run goes on while you browse)."""
+        lesson = self.course.lesson(lesson_id)
+        name = f"lesson:{lesson.id}"
+        if not self.is_screen_installed(name):
+            self.install_screen(LessonScreen(lesson), name=name)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if isinstance(self.screen, LessonScreen):
+            self.pop_screen()
+        self.push_screen(name)
+
+    def on_open_lesson(self, message: OpenLesson) -> None:
+        self.open_lesson(message.lesson_id)
+
+    def save_progress(self) -> None:
+        """Write the progress file (atomic)."""
+        try:
+            self.progress.save()
+        except OSError as exc:
+            self.notify(f"Could not save progress: {exc}", severity="error")
+
+    def reset_progress(self, lesson_id: str | None) -> None:
+        """Forget one lesson's progress, or everything."""
+        self.progress.reset(lesson_id)
+        self.save_progress()
+        self.notify(tr("reset_done", self.lang))
+
+    # -- runs -------------------------------------------------------------------
+    def start_run(self, lesson: Lesson, config: RunConfig, subscribers: list[Subscriber]) -> Run:
+        """Start a run with the lab's subscribers (and the Visdom mirror if asked)."""
+        run = self.run_factory(lesson, config, [*subscribers, *self.mirrors(lesson)])
+        self.runs.append(run)
+        return run
+
+    def running(self) -> list[Run]:
+        """Runs still training."""
+        return [run for run in self.runs if run.running]
+
+    def mirrors(self, lesson: Lesson) -> list[Subscriber]:
+        """A fresh Visdom mirror per run when `--visdom` was given."""
+        if not self.options.visdom_url:
+            return []
+        from dllab.tui.mirror import make_mirror
+
+        mirror, notice = make_mirror(self.options.visdom_url, self, lesson, self.lang)
+        if notice:
+            self.mirror_notice = notice
+        return [mirror] if mirror is not None else []
+
+    def on_mirror_notice(self, message: MirrorNotice) -> None:
+        self.mirror_notice = message.text
+
+    def status_notice(self) -> str:
+        """One line for the status bar: GPU stats and the mirror's notice."""
+        return " · ".join(part for part in (self.gpu_line, self.mirror_notice) if part)
+
+    def device_label(self, device: str) -> str:
+        """'CPU', 'GPU NVIDIA H100', or the requested device before a run said which."""
+        if not device:
+            requested = self.options.device
+            return "CPU" if requested in ("auto", "cpu") and not self._gpu_device else requested
+        return gpu.describe(device)
+
+    def watch_device(self, device: str) -> None:
+        """Start polling NVML once a run reports a CUDA device."""
+        if device.startswith("cuda") and not self._gpu_device:
+            self._gpu_device = device
+            self.set_interval(2.0, self._poll_gpu)
+            self._poll_gpu()
+
+    def _poll_gpu(self) -> None:
+        self._gpu_worker(gpu.device_index(self._gpu_device))
+
+    @work(thread=True, exclusive=True, group="gpu", exit_on_error=False)
+    def _gpu_worker(self, index: int) -> None:
+        self.gpu_line = gpu.nvml_stats(index)
+
+    # -- app keys ---------------------------------------------------------------
+    def action_toggle_lang(self) -> None:
+        """Switch between English and Chinese."""
+        self.lang = "zh" if self.lang == "en" else "en"
+
+    def watch_lang(self, lang: str) -> None:
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_texts", None)
+            if refresh is not None:
+                refresh()
+        if self.is_running and len(self.screen_stack) > 1:
+            self.notify(tr("lang_now", lang), timeout=2)
+
+    def action_help(self) -> None:
+        """Show every key of the current screen."""
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        keys = [
+            (b.binding.key_display or self.get_key_display(b.binding), b.binding.description)
+            for b in self.active_bindings.values()
+            if b.binding.description
+        ]
+        self.push_screen(HelpScreen(keys, self.lang))
+
+    def action_diagnose(self) -> None:
+        """Open the Diagnose screen (find bugs in your own training script)."""
+        from dllab.tui.screens.diagnose import DiagnoseScreen
+
+        if not isinstance(self.screen, DiagnoseScreen):
+            self.push_screen(DiagnoseScreen())
+
+    async def action_quit(self) -> None:
+        """Quit; while a run trains, ask first, then stop it within a second."""
+        if not self.running():
+            self.exit(0)
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.stop_all_and_exit()
+
+        self.push_screen(ConfirmScreen(tr("quit_q", self.lang), self.lang), answer)
+
+    def stop_all_and_exit(self) -> None:
+        """Stop every run, wait (at most QUIT_WAIT_S) for them to end, exit."""
+        for run in self.running():
+            run.stop()
+        self._wait_then_exit()
+
+    @work(thread=True, exclusive=True, group="quit", exit_on_error=False)
+    def _wait_then_exit(self) -> None:
+        deadline = time.monotonic() + QUIT_WAIT_S
+        for run in list(self.runs):
+            run.wait(max(0.0, deadline - time.monotonic()))
+        self.call_from_thread(self.exit, 0)
+
+
+def make_app(
+    *,
+    lang: str | None = None,
+    fps: float = 4.0,
+    mouse: bool = True,
+    ascii_markers: bool = False,
+    device: str = "auto",
+    visdom_url: str | None = None,
+    course_root: Path | None = None,
+    progress_path: Path | None = None,
+    run_factory: RunFactory = isolated_run,
+    **_: Any,
+) -> LabApp:
+    """Build the lab (the CLI, tests and the screenshot script all come through here)."""
+    options = LabOptions(detect_lang(lang), fps, mouse, ascii_markers, device, visdom_url)
+    course = load_course(course_root) if course_root is not None else None
+    progress = Progress.load(progress_path) if progress_path is not None else None
+    return LabApp(options, course=course, progress=progress, run_factory=run_factory)

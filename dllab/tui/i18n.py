@@ -1,0 +1,92 @@
+"""The lab's own words in English and Chinese (lesson texts come from the lessons)."""
+
+from __future__ import annotations
+
+import os
+
+_WORDS: dict[str, tuple[str, str]] = {
+    # key: (en, zh)
+    "new": ("new", "未开始"),
+    "started": ("started", "进行中"),
+    "passed": ("passed", "已通过"),
+    "continue": ("Continue: {title}  (press c)", "继续：{title}（按 c）"),
+    "all_done": (
+        "Every claim holds. Pick any lesson to revisit.",
+        "所有结论都已验证。可以任选一课复习。",
+    ),
+    "filter": ("type to filter lessons", "输入以筛选课程"),
+    "no_match": ("No lesson matches {text!r}.", "没有匹配 {text!r} 的课程。"),
+    "lesson": ("Lesson", "课文"),
+    "knobs": ("Knobs", "旋钮"),
+    "hunt": ("Bug hunt", "找 Bug"),
+    "claim": ("Claim", "结论"),
+    "claim_holds": ("Claim holds", "结论成立"),
+    "claim_fails": ("Claim does not hold", "结论不成立"),
+    "pending": ("waiting for data", "等待数据"),
+    "steps": ("steps", "步数"),
+    "seed": ("seed", "随机种子"),
+    "idle": ("ready: press r to run", "就绪：按 r 开始运行"),
+    "starting": ("starting the training process…", "正在启动训练进程……"),
+    "running": ("running", "运行中"),
+    "paused": ("paused", "已暂停"),
+    "stopping": ("stopping…", "正在停止……"),
+    "ended": ("run {status}", "运行{status}"),
+    "eta": ("ETA", "剩余"),
+    "elapsed": ("elapsed", "已用"),
+    "hint_none": ("No more hints: you have seen them all.", "没有更多提示了。"),
+    "hints": ("Hints", "提示"),
+    "questions": ("Questions", "问题"),
+    "answers_hidden": ("(press a to show the answers)", "（按 a 显示答案）"),
+    "reading": ("Further reading", "延伸阅读"),
+    "quit_q": ("A run is still training. Stop it and quit?", "仍有训练在运行。停止并退出吗？"),
+    "yes": ("Yes (y)", "是 (y)"),
+    "no": ("No (n)", "否 (n)"),
+    "reset_one": ("Reset progress of {title}?", "重置“{title}”的进度？"),
+    "reset_all": ("Reset ALL progress?", "重置全部进度？"),
+    "reset_done": ("Progress reset.", "进度已重置。"),
+    "knob_bad": ("{error}", "{error}"),
+    "knobs_reset": ("Knobs back to the lesson's defaults.", "旋钮已恢复默认值。"),
+    "overlay": ("grey: previous run", "灰色：上一次运行"),
+    "set_by_arm": ("set by each arm", "由各对照组设定"),
+    "hunt_edit": (
+        "Press e to open {file} in your editor; the lab re-checks it on every save.",
+        "按 e 在编辑器中打开 {file}；每次保存后实验室会自动重新检查。",
+    ),
+    "hunt_checking": ("Checking your fix…", "正在检查你的修改……"),
+    "hunt_pass": ("✓ Fixed! Reference solution: {path}", "✓ 修好了！参考答案：{path}"),
+    "hunt_fail": ("✗ Not yet:", "✗ 还没有修好："),
+    "no_editor": (
+        "Set $EDITOR to choose your editor (using {editor}).",
+        "请设置 $EDITOR 选择编辑器（当前使用 {editor}）。",
+    ),
+    "diagnose": ("Diagnose", "诊断"),
+    "diag_path": ("path to your training script", "你的训练脚本路径"),
+    "diag_running": ("Running {path}…", "正在运行 {path}……"),
+    "diag_none": (
+        "No problems found ({steps} steps observed).",
+        "没有发现问题（观察了 {steps} 步）。",
+    ),
+    "diag_missing": ("Diagnose is not available in this build yet.", "此版本尚未提供诊断功能。"),
+    "open_lesson": ("Enter: open lesson {lesson}", "回车：打开课程 {lesson}"),
+    "cpu": ("CPU", "CPU"),
+    "help_title": ("Keys", "按键"),
+    "lang_now": ("Language: English", "语言：中文"),
+}
+
+
+def tr(key: str, lang: str, **values: object) -> str:
+    """The UI string `key` in `lang` (English if missing), formatted with `values`."""
+    en, zh = _WORDS.get(key, (key, key))
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
+def detect_lang(explicit: str | None = None) -> str:
+    """`--lang` if given, else Chinese when LC_ALL / LC_MESSAGES / LANG start with zh, else English."""
+    if explicit in ("en", "zh"):
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"

@@ -1,0 +1,35 @@
+"""The optional Visdom mirror: one more subscriber per run, its notices in the status line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dllab.engine.events import Subscriber
+from dllab.messages import MirrorNotice
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
+    from dllab.curriculum.model import Lesson
+
+
+def make_mirror(
+    url: str, target: MessagePump, lesson: Lesson, lang: str
+) -> tuple[Subscriber | None, str]:
+    """A `VisdomMirror(url)` whose notices are posted to `target`; or None and why not.
+
+    The mirror calls `notify` from its own thread, so it only posts a message.
+    """
+    try:
+        from dllab.mirrors.visdom import VisdomMirror
+    except ImportError:
+        return None, "Visdom mirror not available in this build"
+
+    def post(text: str) -> None:
+        target.post_message(MirrorNotice(str(text)))
+
+    try:
+        mirror = VisdomMirror(url, notify=post, lesson=lesson, lang=lang)
+    except Exception as exc:  # a bad URL or a broken install must not stop the run
+        return None, f"Visdom: {exc}"
+    return mirror, ""

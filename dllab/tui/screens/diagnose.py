@@ -1,0 +1,160 @@
+"""The Diagnose screen: run `dllab.diagnose.api.diagnose_file` on a script, list findings.
+
+The diagnosis runs the learner's script (in its own child process) for a few
+steps, so it runs in a thread worker; the findings arrive as a `DiagnoseDone`
+message. A finding that names a lesson opens it with Enter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from dllab.messages import DiagnoseDone
+from dllab.tui.i18n import tr
+
+if TYPE_CHECKING:
+    from dllab.tui.app import LabApp
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _field(obj: Any, name: str, default: Any = "") -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def finding_text(finding: Any) -> Text:
+    """One finding as a line: severity, check, message, where."""
+    severity = str(_field(finding, "severity", "info"))
+    severity = severity.split(".")[-1].lower()
+    text = Text()
+    text.append(f"{severity:>7} ", style=SEVERITY_STYLE.get(severity, ""))
+    text.append(f"{_field(finding, 'check')}: ", style="bold")
+    text.append(str(_field(finding, "message")))
+    location = _field(finding, "location", None)
+    if location:
+        file, line = _field(location, "file"), _field(location, "line")
+        if file:
+            text.append(f"  {file}:{line}" if line else f"  {file}", style="dim")
+    return text
+
+
+class DiagnoseScreen(Screen[None]):
+    """Find bugs in your own training script."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+
+    def __init__(self) -> None:
+        super().__init__(name="diagnose")
+        self.findings: list[Any] = []
+
+    @property
+    def lab(self) -> LabApp:
+        """The app, typed."""
+        from dllab.tui.app import LabApp
+
+        assert isinstance(self.app, LabApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        lang = self.lab.lang
+        yield Header()
+        yield Input(placeholder=tr("diag_path", lang), id="path")
+        yield Static(id="diag-status")
+        yield OptionList(id="findings")
+        yield Static(id="finding-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "dllab"
+        self.sub_title = tr("diagnose", self.lab.lang)
+        self.query_one("#path", Input).focus()
+
+    def refresh_texts(self) -> None:
+        """Language changed."""
+        self.sub_title = tr("diagnose", self.lab.lang)
+
+    @on(Input.Submitted, "#path")
+    def _start(self, event: Input.Submitted) -> None:
+        path = event.value.strip()
+        if not path:
+            return
+        self.query_one("#diag-status", Static).update(tr("diag_running", self.lab.lang, path=path))
+        self.query_one(OptionList).clear_options()
+        self._diagnose(path, self.lab.options.device)
+
+    @work(thread=True, exclusive=True, group="diagnose", exit_on_error=False)
+    def _diagnose(self, path: str, device: str) -> None:
+        try:
+            from dllab.diagnose.api import diagnose_file
+        except ImportError:
+            self.post_message(DiagnoseDone(path, None, tr("diag_missing", self.lab.lang)))
+            return
+        try:
+            report = diagnose_file(path, device=device)
+        except Exception as exc:  # DiagnoseError, ScriptLoadError, or anything the script raised
+            self.post_message(DiagnoseDone(path, None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(DiagnoseDone(path, report))
+
+    def on_diagnose_done(self, message: DiagnoseDone) -> None:
+        status = self.query_one("#diag-status", Static)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        if message.error:
+            status.update(Text(message.error, style="bold red"))
+            return
+        report = message.report
+        self.findings = list(_field(report, "findings", []) or [])
+        steps = _field(report, "steps_observed", "?")
+        head = f"{message.path}: {_field(report, 'status', '')}"
+        if not self.findings:
+            status.update(
+                Text(f"{head}\n" + tr("diag_none", self.lab.lang, steps=steps), style="green")
+            )
+            return
+        status.update(f"{head} · {len(self.findings)} finding(s) · {steps} steps observed")
+        for i, finding in enumerate(self.findings):
+            options.add_option(Option(finding_text(finding), id=str(i)))
+        options.focus()
+
+    @on(OptionList.OptionHighlighted, "#findings")
+    def _detail(self, event: OptionList.OptionHighlighted) -> None:
+        finding = self.findings[int(event.option.id or 0)]
+        text = Text()
+        evidence = _field(finding, "evidence")
+        if evidence:
+            text.append(f"{evidence}\n")
+        fix = _field(finding, "fix")
+        if fix:
+            text.append("fix: ", style="bold")
+            text.append(f"{fix}\n")
+        lesson = _field(finding, "lesson")
+        if lesson:
+            text.append(tr("open_lesson", self.lab.lang, lesson=lesson), style="bold cyan")
+        self.query_one("#finding-detail", Static).update(text)
+
+    @on(OptionList.OptionSelected, "#findings")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        lesson = _field(self.findings[int(event.option.id or 0)], "lesson")
+        if lesson:
+            try:
+                self.lab.open_lesson(str(lesson))
+            except Exception as exc:
+                self.notify(str(exc), severity="warning")
+
+    def action_back(self) -> None:
+        """Back to where you came from."""
+        if self.focused is self.query_one("#findings"):
+            self.query_one("#path", Input).focus()
+        else:
+            self.app.pop_screen()

@@ -1,0 +1,231 @@
+"""The home screen: the course by chapter with each lesson's status, filter, continue.
+
+Typing any letter that is not a key below starts the filter (`/` too); Enter
+opens the highlighted lesson, `c` the one to continue with.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from dllab.curriculum.model import Lesson, pick
+from dllab.progress import NEW, PASSED, STARTED
+from dllab.tui.i18n import tr
+from dllab.tui.screens.dialogs import ConfirmScreen
+
+if TYPE_CHECKING:
+    from dllab.tui.app import LabApp
+
+MARKS = {NEW: ("○", "dim"), STARTED: ("◐", "yellow"), PASSED: ("✓", "bold green")}
+
+
+class HomeScreen(Screen[None]):
+    """The course list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", show=True),
+        Binding("c", "continue", "Continue"),
+        Binding("slash", "filter", "Filter"),
+        Binding("R", "reset_one", "Reset lesson"),
+        Binding("X", "reset_all", "Reset all"),
+        Binding("escape", "clear_filter", "Clear", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name="home")
+        self.filter_text = ""
+
+    @property
+    def lab(self) -> LabApp:
+        """The app, typed."""
+        from dllab.tui.app import LabApp
+
+        assert isinstance(self.app, LabApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="welcome")
+        yield Input(placeholder=tr("filter", self.lab.lang), id="filter", compact=True)
+        yield OptionList(id="lessons")
+        yield Static(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "dllab"
+        self.refresh_texts()
+        target = self.lab.continue_lesson()
+        if target is not None:
+            self.highlight(target)
+        self.query_one(OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_texts()
+
+    def refresh_texts(self) -> None:
+        """Rebuild the list and labels (language, progress or filter changed)."""
+        lang = self.lab.lang
+        self.sub_title = pick(self.lab.course.welcome, lang) if self.lab.course.welcome else ""
+        self.query_one("#filter", Input).placeholder = tr("filter", lang)
+        target = self.lab.continue_lesson()
+        if target is None:
+            welcome = ""
+        elif self.lab.progress.status(target) == PASSED:
+            welcome = tr("all_done", lang)
+        else:
+            welcome = tr("continue", lang, title=pick(self.lab.course.lesson(target).title, lang))
+        notice = self.lab.progress.notice
+        self.query_one("#welcome", Static).update(
+            Text(welcome) + (Text("\n" + notice, style="bold yellow") if notice else Text())
+        )
+        self.rebuild()
+
+    def _matches(self, lesson: Lesson) -> bool:
+        needle = self.filter_text.lower().strip()
+        if not needle:
+            return True
+        hay = " ".join([lesson.id, *lesson.title.values(), *lesson.summary.values()]).lower()
+        return all(word in hay for word in needle.split())
+
+    def rebuild(self) -> None:
+        """Refill the option list from the course, the progress and the filter."""
+        lang = self.lab.lang
+        options = self.query_one(OptionList)
+        keep = options.highlighted_option.id if options.highlighted_option else None
+        options.clear_options()
+        number = {lesson.id: i + 1 for i, lesson in enumerate(self.lab.course.lessons)}
+        shown = 0
+        for chapter in self.lab.course.chapters:
+            lessons = [
+                le
+                for le in self.lab.course.lessons
+                if le.chapter == chapter.id and self._matches(le)
+            ]
+            if not lessons:
+                continue
+            options.add_option(Option(Text(pick(chapter.title, lang), style="bold"), disabled=True))
+            for lesson in lessons:
+                status = self.lab.progress.status(lesson.id)
+                mark, style = MARKS.get(status, MARKS[NEW])
+                line = Text("  ")
+                line.append(mark, style=style)
+                line.append(f" {number[lesson.id]:>2}. {pick(lesson.title, lang)}")
+                line.append(f"  {tr(status, lang)}", style="dim")
+                options.add_option(Option(line, id=lesson.id))
+                shown += 1
+        if not shown:
+            options.add_option(Option(tr("no_match", lang, text=self.filter_text), disabled=True))
+        if keep is not None:
+            self.highlight(keep)
+        elif shown:
+            self._first()
+
+    def _first(self) -> None:
+        options = self.query_one(OptionList)
+        for i in range(options.option_count):
+            if not options.get_option_at_index(i).disabled:
+                options.highlighted = i
+                return
+
+    def highlight(self, lesson_id: str) -> None:
+        """Move the cursor to a lesson (if it is listed)."""
+        options = self.query_one(OptionList)
+        try:
+            options.highlighted = options.get_option_index(lesson_id)
+        except Exception:
+            self._first()
+
+    @on(OptionList.OptionHighlighted)
+    def _detail(self, event: OptionList.OptionHighlighted) -> None:
+        lesson_id = event.option.id
+        if lesson_id is None:
+            return
+        lesson = self.lab.course.lesson(lesson_id)
+        lang = self.lab.lang
+        self.query_one("#detail", Static).update(
+            Text(pick(lesson.summary, lang) or pick(lesson.title, lang), style="italic")
+        )
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.lab.open_lesson(event.option.id)
+
+    def action_open(self) -> None:
+        """Open the highlighted lesson."""
+        option = self.query_one(OptionList).highlighted_option
+        if option is not None and option.id:
+            self.lab.open_lesson(option.id)
+
+    def action_continue(self) -> None:
+        """Open the lesson to continue with."""
+        target = self.lab.continue_lesson()
+        if target is not None:
+            self.lab.open_lesson(target)
+
+    def action_filter(self) -> None:
+        """Focus the filter box."""
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        """Empty the filter and go back to the list."""
+        self.query_one("#filter", Input).value = ""
+        self.query_one(OptionList).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.rebuild()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(OptionList).focus()
+        self.action_open()
+
+    def on_key(self, event: events.Key) -> None:
+        """Type-to-filter: an unbound printable key in the list goes to the filter box."""
+        box = self.query_one("#filter", Input)
+        if self.focused is box:
+            if event.key in ("down", "up"):
+                self.query_one(OptionList).focus()
+            return
+        if event.is_printable and event.character and event.character not in "cRX/?ldq":
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
+
+    def action_reset_one(self) -> None:
+        """Reset the highlighted lesson's progress (asks first)."""
+        option = self.query_one(OptionList).highlighted_option
+        if option is None or not option.id:
+            return
+        lesson_id = option.id
+        title = pick(self.lab.course.lesson(lesson_id).title, self.lab.lang)
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.lab.reset_progress(lesson_id)
+                self.refresh_texts()
+
+        self.app.push_screen(
+            ConfirmScreen(tr("reset_one", self.lab.lang, title=title), self.lab.lang), done
+        )
+
+    def action_reset_all(self) -> None:
+        """Reset every lesson's progress (asks first)."""
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.lab.reset_progress(None)
+                self.refresh_texts()
+
+        self.app.push_screen(ConfirmScreen(tr("reset_all", self.lab.lang), self.lab.lang), done)

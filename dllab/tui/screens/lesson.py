@@ -1,0 +1,449 @@
+"""The lesson screen: text beside live charts, knobs, the claim as ✓/✗, run controls.
+
+Runs train in a child process (`Run(..., isolate=True)`); its events arrive as
+messages (`dllab.tui.bridge`). A timer at `--fps` redraws the visible charts
+and the claim only when the history's version changed, so key presses always
+answer quickly and an idle screen sends nothing over SSH.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Markdown, Select, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from dllab.curriculum.model import Lesson, pick
+from dllab.engine.claims import Check, evaluate_claim
+from dllab.engine.dispatch import claim_checks
+from dllab.engine.events import ArmStatus, RunStatus
+from dllab.engine.history import RunHistory
+from dllab.errors import DllabError
+from dllab.messages import (
+    ArmFinished,
+    HuntChecked,
+    MetricsArrived,
+    RunBegan,
+    RunFinished,
+    RunLogged,
+)
+from dllab.tui.bridge import UiSubscriber
+from dllab.tui.i18n import tr
+from dllab.tui.lessontext import lesson_markdown
+from dllab.tui.widgets.chart import MetricChart
+from dllab.tui.widgets.claim import ClaimView
+from dllab.tui.widgets.hunt import HuntPanel
+from dllab.tui.widgets.knobs import KnobsPanel
+
+if TYPE_CHECKING:
+    from dllab.engine.run import Run
+    from dllab.tui.app import LabApp
+
+CHART_ROWS = 12
+"""A chart gets at least this many rows before a second one is shown."""
+
+
+class LessonScreen(Screen[None]):
+    """One lesson: read, turn knobs, run, compare, check the claim."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "run", "Run"),
+        Binding("s", "stop", "Stop"),
+        Binding("p", "pause", "Pause", show=False),
+        Binding("x", "reset_knobs", "Reset"),
+        Binding("h", "hint", "Hint"),
+        Binding("a", "answers", "Answers", show=False),
+        Binding("c", "next_chart", "Chart"),
+        Binding("y", "toggle_log", "Log y"),
+        Binding("k", "knobs", "Knobs"),
+        Binding("t", "text", "Text", show=False),
+        Binding("e", "edit", "Edit fix"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__(name=lesson.id)
+        self.lesson = lesson
+        self.run: Run | None = None
+        self.shown: RunHistory | None = None
+        """The history on the charts: the live run's, or the last recorded run's."""
+        self.overlay: RunHistory | None = None
+        """The previous run, drawn faded for comparison."""
+        self.device = ""
+        self.state = "idle"
+        self.t_start = 0.0
+        self.t_end = 0.0
+        self.drawn_version = -1
+        self.drawn_key: tuple[Any, ...] = ()
+        self.chart_index = 0
+        self.show_answers = False
+        self.last_log = ""
+        self._checks: dict[tuple[str, str], list[Check]] = {}
+        self._status_text = ""
+
+    @property
+    def lab(self) -> LabApp:
+        """The app, typed."""
+        from dllab.tui.app import LabApp
+
+        assert isinstance(self.app, LabApp)
+        return self.app
+
+    @property
+    def lang(self) -> str:
+        """The current language."""
+        return self.lab.lang
+
+    # -- layout ----------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        marker = "*" if self.lab.options.ascii_markers else "braille"
+        yield Header()
+        with Horizontal(id="lesson-body"):
+            with TabbedContent(id="side"):
+                with TabPane(tr("lesson", lang), id="tab-text"), VerticalScroll(id="text-scroll"):
+                    yield Markdown(id="text")
+                with TabPane(tr("knobs", lang), id="tab-knobs"):
+                    yield KnobsPanel(self.lesson, lang, id="knobs")
+                if self.lesson.bughunt is not None:
+                    with TabPane(tr("hunt", lang), id="tab-hunt"), VerticalScroll():
+                        yield HuntPanel(self.lesson, lang, id="hunt")
+            with Vertical(id="main"):
+                yield ClaimView(id="claim")
+                with Vertical(id="charts"):
+                    for i, spec in enumerate(self.lesson.charts):
+                        yield MetricChart(spec, marker=marker, id=f"chart-{i}")
+                yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "dllab"
+        self.refresh_texts()
+        self.query_one("#text-scroll").focus()
+        self.set_interval(1 / self.lab.options.fps, self.tick)
+        self.lab.progress.mark_started(self.lesson.id)
+        self.lab.save_progress()
+        last = self.lab.progress.lessons.get(self.lesson.id, {}).get("last_run")
+        if isinstance(last, str):
+            self._load_record(last)
+        self.redraw(force=True)
+
+    def on_resize(self) -> None:
+        self.layout_charts()
+        self.redraw(force=True)
+
+    def layout_charts(self) -> None:
+        """Show as many charts as fit with at least CHART_ROWS rows each."""
+        charts = list(self.query(MetricChart))
+        if not charts:
+            return
+        claim_rows = len(self.lesson.claims) + 2
+        area = self.size.height - 3 - claim_rows
+        n = max(1, min(len(charts), area // CHART_ROWS))
+        visible = {(self.chart_index + k) % len(charts) for k in range(n)}
+        for i, chart in enumerate(charts):
+            chart.display = i in visible
+
+    def refresh_texts(self) -> None:
+        """(Re)write every text in the current language."""
+        lang = self.lang
+        self.sub_title = pick(self.lesson.title, lang)
+        hints = self.lab.progress.hints_shown(self.lesson.id)
+        self.query_one("#text", Markdown).update(
+            lesson_markdown(self.lesson, lang, hints, self.show_answers)
+        )
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tab-text").label = tr("lesson", lang)
+        tabs.get_tab("tab-knobs").label = tr("knobs", lang)
+        if self.lesson.bughunt is not None:
+            tabs.get_tab("tab-hunt").label = tr("hunt", lang)
+            hunt = self.query_one(HuntPanel)
+            hunt.lang = lang
+            hunt.redraw()
+        self.redraw(force=True)
+
+    # -- drawing ---------------------------------------------------------------
+    def arms(self) -> list[str]:
+        """The arms on the charts, in lesson order."""
+        if self.run is not None:
+            return list(self.run.config.arms or self.lesson.arms)
+        if self.shown is not None and self.shown.arm_order:
+            order = [a for a in self.lesson.arms if a in self.shown.arm_order]
+            return order or list(self.shown.arm_order)
+        return list(self.lesson.arms)
+
+    def checks(self) -> list[Check]:
+        """The claim's checks for this device and language (parsed once)."""
+        key = (self.device or "cpu", self.lang)
+        if key not in self._checks:
+            self._checks[key] = claim_checks(self.lesson, key[0], self.lang)
+        return self._checks[key]
+
+    def tick(self) -> None:
+        """The redraw timer: charts and claim only if data changed; the status line always."""
+        if self.app.screen is self:
+            self.redraw()
+            self.update_status()
+
+    def redraw(self, force: bool = False) -> None:
+        """Replot the visible charts and the claim when the history changed."""
+        history = self.run.history if self.run is not None else self.shown
+        version = history.version if history is not None else -1
+        key = (id(history), id(self.overlay), self.lang)
+        if not force and version == self.drawn_version and key == self.drawn_key:
+            return
+        self.drawn_version, self.drawn_key = version, key
+        labels = {a: pick(arm.label, self.lang) for a, arm in self.lesson.arms.items()}
+        arms = self.arms()
+        for chart in self.query(MetricChart):
+            chart.update(history, arms, overlay=self.overlay, labels=labels, lang=self.lang)
+            if chart.display:
+                chart.replot()
+        if history is not None and history.version > 0:
+            self.query_one(ClaimView).set_result(evaluate_claim(self.checks(), history), self.lang)
+        else:
+            self.query_one(ClaimView).set_result(
+                evaluate_claim(self.checks(), RunHistory()), self.lang
+            )
+
+    def status_text(self) -> str:
+        """device · state · step · steps/s · elapsed · ETA (rates from the first step on)."""
+        lang = self.lang
+        state = {
+            "idle": tr("idle", lang),
+            "starting": tr("starting", lang),
+            "running": tr("running", lang),
+            "paused": tr("paused", lang),
+            "stopping": tr("stopping", lang),
+        }.get(self.state, self.state)
+        parts = [self.lab.device_label(self.device), state]
+        run = self.run
+        if run is not None and self.t_start:
+            arms = self.arms()
+            done = sum(max(0, run.history.last_step(a) + 1) for a in arms)
+            total = run.config.steps * max(1, len(arms))
+            elapsed = max(1e-6, (self.t_end or time.monotonic()) - self.t_start)
+            rate = done / elapsed
+            step = max((run.history.last_step(a) + 1 for a in arms), default=0)
+            parts.append(f"{step}/{run.config.steps}")
+            parts.append(f"{rate:.0f} {tr('steps', lang)}/s")
+            parts.append(f"{elapsed:.0f}s")
+            if self.state == "running" and rate > 0:
+                parts.append(f"{tr('eta', lang)} {max(0.0, (total - done) / rate):.0f}s")
+        notice = self.lab.status_notice()
+        if notice:
+            parts.append(notice)
+        if self.overlay is not None:
+            parts.append(tr("overlay", lang))
+        return " · ".join(parts)
+
+    def update_status(self) -> None:
+        """Rewrite the status line if its text changed."""
+        text = self.status_text()
+        if text != self._status_text:
+            self._status_text = text
+            self.query_one("#status", Static).update(text)
+
+    # -- runs ------------------------------------------------------------------
+    def action_run(self) -> None:
+        """Start a run with the knobs' values (the previous run becomes the overlay)."""
+        if self.run is not None and self.run.running:
+            self.notify("A run is already training: press s to stop it.", severity="warning")
+            return
+        try:
+            config = self.query_one(KnobsPanel).build_config()
+            config.device = self.lab.options.device
+            previous = self.run.history if self.run is not None else self.shown
+            self.run = self.lab.start_run(self.lesson, config, [UiSubscriber(self)])
+        except DllabError as exc:
+            self.notify(str(exc), severity="error", title="Cannot run")
+            return
+        if previous is not None and previous.version > 0:
+            self.overlay = previous
+        self.shown = None
+        self.state = "starting"
+        self.t_start, self.t_end = 0.0, 0.0
+        self.query_one(ClaimView).reset()
+        self.redraw(force=True)
+        self.update_status()
+
+    def action_stop(self) -> None:
+        """Stop the run after its current step (the engine kills a stuck child after 1 s)."""
+        if self.run is not None and self.run.running:
+            self.run.stop()
+            self.state = "stopping"
+            self.update_status()
+
+    def action_pause(self) -> None:
+        """Pause or resume the run."""
+        if self.run is None or not self.run.running:
+            return
+        if self.run.paused:
+            self.run.resume()
+            self.state = "running"
+        else:
+            self.run.pause()
+            self.state = "paused"
+        self.update_status()
+
+    def _current(self, run_id: str) -> bool:
+        return self.run is not None and self.run.run_id == run_id
+
+    def on_run_began(self, message: RunBegan) -> None:
+        message.stop()
+        if self._current(message.event.run):
+            self.device = message.event.device
+            self.state = "running"
+            self.t_start = time.monotonic()
+            self.lab.watch_device(self.device)
+            self.update_status()
+
+    def on_metrics_arrived(self, message: MetricsArrived) -> None:
+        message.stop()  # the history already holds the points; the timer redraws
+
+    def on_arm_finished(self, message: ArmFinished) -> None:
+        message.stop()
+        event = message.event
+        if self._current(event.run) and event.status in (ArmStatus.DIVERGED, ArmStatus.FAILED):
+            self.notify(f"{event.arm}: {event.status.value} {event.message}", severity="warning")
+
+    def on_run_logged(self, message: RunLogged) -> None:
+        message.stop()
+        self.last_log = message.text.strip().splitlines()[0] if message.text.strip() else ""
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        message.stop()
+        event = message.event
+        if not self._current(event.run):
+            return
+        self.state = tr("ended", self.lang, status=event.status.value)
+        self.t_end = time.monotonic()
+        progress = self.lab.progress
+        progress.record_run(self.lesson.id, event.run)
+        passed = bool(event.claim and event.claim.get("passed"))
+        if passed:
+            progress.mark_passed(self.lesson.id)
+        self.lab.save_progress()
+        self.redraw(force=True)
+        self.update_status()
+        if event.status is RunStatus.FAILED:
+            self.notify(event.message or "the run failed", severity="error", title="Run failed")
+        elif event.status is RunStatus.COMPLETED:
+            verdict = tr("claim_holds" if passed else "claim_fails", self.lang)
+            self.notify(
+                ("✓ " if passed else "✗ ") + verdict,
+                severity="information" if passed else "warning",
+            )
+
+    # -- a recorded run as the starting picture ---------------------------------
+    @work(thread=True, exclusive=True, group="record", exit_on_error=False)
+    def _load_record(self, run_id: str) -> RunHistory | None:
+        from dllab.engine.records import load_run
+
+        record = load_run(run_id)
+        history = RunHistory()
+        history.add(list(record.points()))
+        return history
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "record" and event.state is WorkerState.SUCCESS:
+            history = event.worker.result
+            if isinstance(history, RunHistory) and self.run is None and history.version > 0:
+                self.show_history(history)
+
+    def show_history(self, history: RunHistory, device: str = "") -> None:
+        """Draw a finished history (a recorded run, or a seeded one in tests)."""
+        self.shown = history
+        if device:
+            self.device = device
+        self.redraw(force=True)
+        self.update_status()
+
+    # -- keys ------------------------------------------------------------------
+    def action_reset_knobs(self) -> None:
+        """Knobs back to the lesson's defaults."""
+        self.query_one(KnobsPanel).reset()
+        self.notify(tr("knobs_reset", self.lang))
+
+    def action_hint(self) -> None:
+        """Reveal the next hint (opt-in, remembered in the progress)."""
+        total = len(self.lesson.text(self.lang).hints)
+        if self.lab.progress.hints_shown(self.lesson.id) >= total:
+            self.notify(tr("hint_none", self.lang))
+        else:
+            shown = self.lab.progress.show_hint(self.lesson.id)
+            self.lab.save_progress()
+            self.notify(
+                self.lesson.text(self.lang).hints[shown - 1],
+                title=f"{tr('hints', self.lang)} {shown}/{total}",
+                timeout=12,
+            )
+        self.query_one(TabbedContent).active = "tab-text"
+        self.refresh_texts()
+        self.query_one("#text-scroll", VerticalScroll).scroll_end(animate=False)
+
+    def action_answers(self) -> None:
+        """Show or hide the answers to the lesson's questions."""
+        self.show_answers = not self.show_answers
+        self.refresh_texts()
+
+    def action_next_chart(self) -> None:
+        """Show the next chart(s)."""
+        self.chart_index = (self.chart_index + 1) % max(1, len(self.lesson.charts))
+        self.layout_charts()
+        self.redraw(force=True)
+
+    def action_toggle_log(self) -> None:
+        """Log/linear y on the visible charts."""
+        for chart in self.query(MetricChart):
+            if chart.display:
+                chart.log_flipped = not chart.log_flipped
+        self.redraw(force=True)
+
+    def action_knobs(self) -> None:
+        """Go to the knobs tab and focus the first knob."""
+        self.query_one(TabbedContent).active = "tab-knobs"
+        first = self.query_one(KnobsPanel).query("Input, Select, Switch").first()
+        first.focus()
+
+    def action_text(self) -> None:
+        """Go to the lesson text."""
+        self.query_one(TabbedContent).active = "tab-text"
+        self.query_one("#text-scroll").focus()
+
+    def action_edit(self) -> None:
+        """Bug hunts: open the file to fix in $EDITOR."""
+        if self.lesson.bughunt is None:
+            self.notify("This lesson has no bug hunt.")
+            return
+        self.query_one(TabbedContent).active = "tab-hunt"
+        error = self.query_one(HuntPanel).open_editor()
+        if error:
+            self.notify(error, severity="warning")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "edit" and self.lesson.bughunt is None)
+
+    def on_hunt_checked(self, message: HuntChecked) -> None:
+        if message.result.passed:
+            entry = self.lab.progress.lessons.setdefault(self.lesson.id, {"status": "new"})
+            entry["bughunt"] = "passed"
+            self.lab.progress.mark_passed(self.lesson.id)
+            self.lab.save_progress()
+
+    def action_back(self) -> None:
+        """Leave an input, else go back to the course (a run keeps training)."""
+        if isinstance(self.focused, (Input, Select)):
+            self.query_one("#text-scroll").focus()
+            return
+        self.app.pop_screen()
+
+    @on(TabbedContent.TabActivated)
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        self.layout_charts()

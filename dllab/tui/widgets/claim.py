@@ -1,0 +1,78 @@
+"""`ClaimView`: the lesson's claim as live ✓/✗ marks, one line per check."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.widgets import Static
+
+from dllab.engine.claims import ClaimResult
+from dllab.tui.i18n import tr
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}" if math.isfinite(value) else str(value)
+
+
+class ClaimView(Static):
+    """Shows each check as ✓ (holds), ✗ (does not hold yet) or · (no data yet)."""
+
+    DEFAULT_CSS = """
+    ClaimView {
+        height: auto;
+        max-height: 8;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        border-top: solid $primary;
+    }
+    """
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.result: ClaimResult | None = None
+        self.flipped: set[int] = set()
+        """Checks that went from ✗ to ✓ during this run (drawn as '✗→✓')."""
+        self._seen_fail: set[int] = set()
+        self.lang = "en"
+
+    def reset(self) -> None:
+        """Forget the flips of the previous run."""
+        self.flipped.clear()
+        self._seen_fail.clear()
+
+    def set_result(self, result: ClaimResult, lang: str) -> None:
+        """Display a verdict (call on every redraw tick while a run trains)."""
+        self.lang = lang
+        for i, check in enumerate(result.checks):
+            if check.passed is False:
+                self._seen_fail.add(i)
+            elif check.passed is True and i in self._seen_fail:
+                self.flipped.add(i)
+        self.result = result
+        self.update(self._text())
+
+    def _text(self) -> Text:
+        text = Text()
+        result = self.result
+        if result is None:
+            return text
+        head = tr("claim_holds", self.lang) if result.passed else tr("claim", self.lang)
+        text.append(
+            ("✓ " if result.passed else "") + head, style="bold green" if result.passed else "bold"
+        )
+        for i, check in enumerate(result.checks):
+            text.append("\n")
+            if check.passed is True:
+                mark = "✗→✓" if i in self.flipped else "✓"
+                text.append(f"{mark} ", style="bold green")
+            elif check.passed is False:
+                text.append("✗ ", style="bold red")
+            else:
+                text.append("· ", style="dim")
+            text.append(check.text, style="" if check.passed is not None else "dim")
+            if check.values and check.passed is not None:
+                values = ", ".join(f"{k}={_fmt(v)}" for k, v in check.values.items())
+                text.append(f"  ({values})", style="dim")
+        return text
