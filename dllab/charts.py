@@ -87,13 +87,14 @@ def _draw_lines(
 ) -> None:
     plt.xlabel("step")
     many = len(spec.metrics) > 1
-    drew = False
+    drew = drew_overlay = False
     if overlay is not None:
         for arm in arms:
             for metric in spec.metrics:
                 xs, ys = _finite_xy(overlay.points(arm, metric, max_points), spec.log_y)
                 if xs:
                     plt.plot(xs, ys, marker=marker, color=OVERLAY_COLOR)
+                    drew_overlay = True
     for i, arm in enumerate(arms):
         for j, metric in enumerate(spec.metrics):
             xs, ys = _finite_xy(history.points(arm, metric, max_points), spec.log_y)
@@ -111,7 +112,8 @@ def _draw_lines(
             drew = True
     if spec.hline is not None and drew:
         plt.horizontal_line(spec.hline, color="gray")
-    plt.yscale("log" if spec.log_y else "linear")
+    # plotext crashes building an empty log-scale plot: stay linear until there is data
+    plt.yscale("log" if spec.log_y and (drew or drew_overlay) else "linear")
 
 
 def _layer_series(history: RunHistory, arm: str, prefix: str) -> list[str]:
