@@ -125,6 +125,7 @@ class DiagnoseScreen(Screen[None]):
         status.update(f"{head} · {len(self.findings)} finding(s) · {steps} steps observed")
         for i, finding in enumerate(self.findings):
             options.add_option(Option(finding_text(finding), id=str(i)))
+        options.highlighted = 0
         options.focus()
 
     @on(OptionList.OptionHighlighted, "#findings")

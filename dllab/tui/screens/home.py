@@ -54,7 +54,12 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="welcome")
-        yield Input(placeholder=tr("filter", self.lab.lang), id="filter", compact=True)
+        yield Input(
+            placeholder=tr("filter", self.lab.lang),
+            id="filter",
+            compact=True,
+            select_on_focus=False,
+        )
         yield OptionList(id="lessons")
         yield Static(id="detail")
         yield Footer()

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -187,7 +187,11 @@ class LessonScreen(Screen[None]):
 
     def tick(self) -> None:
         """The redraw timer: charts and claim only if data changed; the status line always."""
-        if self.app.screen is self:
+        try:
+            current = self.app.screen is self
+        except ScreenStackError:  # the app is shutting down
+            return
+        if current:
             self.redraw()
             self.update_status()
 

@@ -1,0 +1,228 @@
+"""Pilot tests of the lab on the tiny course: real runs in a child process (about 2 s each)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from dllab.progress import Progress
+from dllab.tui.app import LabApp
+from dllab.tui.screens.dialogs import ConfirmScreen, HelpScreen
+from dllab.tui.screens.home import HomeScreen
+from dllab.tui.screens.lesson import LessonScreen
+from dllab.tui.widgets.claim import ClaimView
+from dllab.tui.widgets.hunt import HuntPanel
+from dllab.tui.widgets.knobs import KnobsPanel
+
+from .conftest import COURSE, wait_until
+
+Lab = Callable[..., LabApp]
+
+
+def lesson_screen(app: LabApp) -> LessonScreen:
+    assert isinstance(app.screen, LessonScreen), type(app.screen).__name__
+    return app.screen
+
+
+async def test_change_knob_run_and_see_the_claim_flip(lab: Lab) -> None:
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("enter")
+        screen = lesson_screen(app)
+        # the default rate is too slow: the claim does not hold
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.run is not None and not screen.run.running)
+        await pilot.pause(0.1)
+        first = screen.run
+        assert first is not None and first.result is not None
+        assert first.result.claim is not None and not first.result.claim["passed"]
+        # turn the rate knob up with the keyboard: k focuses the knobs, tab to 'rate'
+        await pilot.press("k", "tab", "tab", *"0.2", "escape")
+        assert screen.query_one(KnobsPanel).values()["rate"] == "0.2"
+        await pilot.press("r")
+        await wait_until(pilot, lambda: screen.run is not first and not screen.run.running)
+        await pilot.pause(0.2)
+        claim = screen.query_one(ClaimView)
+        assert claim.result is not None and claim.result.passed
+        assert 0 in claim.flipped, "the check was ✗ early in the run and flipped to ✓"
+        assert screen.overlay is first.history, "the previous run stays as the overlay"
+        assert app.progress.status("decay") == "passed"
+        assert Progress.load().status("decay") == "passed", "progress is saved"
+
+
+async def test_stop_a_run_midway(lab: Lab) -> None:
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "k")
+        await pilot.press(*"400", "escape", "r")  # 400 steps × 20 ms per arm: ~16 s
+        screen = lesson_screen(app)
+        await wait_until(
+            pilot, lambda: screen.run is not None and screen.run.history.last_step() >= 5
+        )
+        t0 = time.monotonic()
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.run is not None and not screen.run.running, 5)
+        assert time.monotonic() - t0 < 1.5
+        assert screen.run is not None and screen.run.result is not None
+        assert screen.run.result.status.value == "stopped"
+        assert screen.run.history.last_step() < 399
+
+
+async def test_quit_during_a_run_asks_then_stops_it(lab: Lab) -> None:
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "k", *"400", "escape", "r")
+        screen = lesson_screen(app)
+        await wait_until(
+            pilot, lambda: screen.run is not None and screen.run.history.last_step() >= 2
+        )
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert app.screen is screen and screen.run is not None and screen.run.running
+        await pilot.press("q")
+        t0 = time.monotonic()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running or app._exit_renderables is not None, 5)
+        run = screen.run
+    assert run is not None
+    assert run.wait(2) is not None, "the run ended"
+    assert time.monotonic() - t0 < 2.5
+    assert run.result is not None and run.result.status.value == "stopped"
+
+
+async def test_reset_progress_one_and_all(lab: Lab) -> None:
+    progress = Progress.load()
+    progress.mark_passed("decay")
+    progress.save()
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.progress.status("decay") == "passed"
+        await pilot.press("R")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        assert app.progress.status("decay") == "new"
+        app.progress.mark_started("decay")
+        await pilot.press("X", "y")
+        assert app.progress.lessons == {}
+    assert Progress.load().lessons == {}
+
+
+async def test_corrupt_progress_file_is_moved_aside_with_a_notice(
+    lab: Lab, dllab_home: Path
+) -> None:
+    (dllab_home / "progress.json").write_text("{not json", encoding="utf-8")
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "could not be read" in app.progress.notice
+        welcome = str(app.screen.query_one("#welcome").render())
+        assert "could not be read" in welcome
+        assert any(p.name.startswith("progress.json.corrupt-") for p in dllab_home.iterdir())
+        await pilot.press("enter")
+        assert isinstance(app.screen, LessonScreen), "the lab works on"
+
+
+async def test_filter_hint_language_and_help(lab: Lab) -> None:
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        await pilot.press(*"zzz")
+        assert home.filter_text == "zzz"
+        assert "No lesson" in str(home.query_one("#lessons").get_option_at_index(0).prompt)
+        await pilot.press("escape")
+        await pilot.press(*"expon", "enter")
+        screen = lesson_screen(app)
+        await pilot.press("h")
+        assert app.progress.hints_shown("decay") == 1
+        assert "Try a larger rate" in screen.query_one("#text").source
+        await pilot.press("l")
+        assert app.lang == "zh"
+        assert screen.sub_title == "指数衰减"
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_bug_hunt_rechecks_on_save_and_reveals_the_solution(lab: Lab) -> None:
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        screen = lesson_screen(app)
+        hunt = screen.query_one(HuntPanel)
+        assert hunt.path is not None and hunt.path.exists()
+        assert "solution" not in str(hunt.render()).lower()
+        # the learner saves a fix (as their editor would)
+        hunt.path.write_text((COURSE / "01_decay" / "solution.py").read_text(), encoding="utf-8")
+        os.utime(hunt.path, (time.time() + 5, time.time() + 5))
+        await wait_until(pilot, lambda: hunt.verdict is not None, 30)
+        assert hunt.verdict is not None and hunt.verdict.result.passed
+        assert "solution.py" in str(hunt.render())
+        await pilot.pause(0.1)
+        assert app.progress.lessons["decay"]["bughunt"] == "passed"
+
+
+async def test_diagnose_screen_lists_findings_and_opens_the_lesson(lab: Lab, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import types
+
+    finding = types.SimpleNamespace(
+        check="slow-decay",
+        severity="warning",
+        message="the loss decays too slowly",
+        evidence="rate = 0.01",
+        location={"file": "train.py", "line": 3},
+        fix="raise the rate",
+        lesson="decay",
+    )
+    report = types.SimpleNamespace(findings=[finding], status="completed", steps_observed=10)
+    fake = types.ModuleType("dllab.diagnose.api")
+    fake.diagnose_file = lambda path, **kw: report  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "dllab.diagnose.api", fake)
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await pilot.press(*"train.py", "enter")
+        await wait_until(pilot, lambda: app.screen.findings != [], 10)  # type: ignore[attr-defined]
+        assert "slow-decay" in str(app.screen.query_one("#findings").get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        assert lesson_screen(app).lesson.id == "decay"
+
+
+def test_first_screen_is_fast_and_the_ui_never_imports_torch(tmp_path: Path) -> None:
+    """In a fresh process: open the app, run a lesson to the end; torch stays out."""
+    script = f"""
+import asyncio, json, sys, time
+t0 = time.perf_counter()
+from dllab.tui.app import make_app
+from pathlib import Path
+async def main():
+    app = make_app(lang="en", fps=20, course_root=Path({str(COURSE)!r}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = time.perf_counter() - t0
+        await pilot.press("enter", "r")
+        screen = app.screen
+        while screen.run is None or screen.run.running:
+            await pilot.pause(0.05)
+        await pilot.pause(0.1)
+        print(json.dumps({{"first": first, "torch": "torch" in sys.modules,
+                           "status": screen.run.result.status.value}}))
+asyncio.run(main())
+"""
+    env = {**os.environ, "DLLAB_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["status"] == "completed"
+    assert result["torch"] is False
+    assert result["first"] < 1.0, f"first screen took {result['first']:.2f} s"
