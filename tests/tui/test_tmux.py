@@ -1,0 +1,115 @@
+"""Drive the real `dllab` binary in an 80x24 tmux pane: open → run → stop → quit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import COURSE
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+def _dllab() -> str:
+    found = Path(sys.executable).with_name("dllab")
+    return str(found) if found.exists() else "dllab"
+
+
+class Pane:
+    """One detached tmux session running a command."""
+
+    def __init__(self, name: str, command: str, env: dict[str, str]) -> None:
+        self.name = name
+        exports = " ".join(f"{k}={v}" for k, v in env.items())
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "80",
+                "-y",
+                "24",
+                f"env {exports} {command}",
+            ],
+            check=True,
+        )
+
+    def screen(self) -> str:
+        out = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        )
+        return out.stdout
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def wait_for(self, check: Callable[[str], bool], timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if check(text):
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"screen never matched; last screen:\n{text}")
+            time.sleep(0.1)
+
+    def alive(self) -> bool:
+        return (
+            subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode
+            == 0
+        )
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def test_open_run_stop_quit(tmp_path: Path) -> None:
+    env = {
+        "DLLAB_HOME": str(tmp_path),
+        "DLLAB_LESSONS": str(COURSE),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "PATH": os.environ.get("PATH", ""),
+    }
+    pane = Pane(f"dllab-test-{os.getpid()}", _dllab(), env)
+    try:
+        t0 = time.monotonic()
+        home = pane.wait_for(lambda s: "Exponential decay" in s)
+        assert time.monotonic() - t0 < 5  # < 1 s on an idle machine; CI boxes are shared
+        assert "A. Basics" in home and "new" in home
+        pane.keys("Enter")
+        lesson = pane.wait_for(lambda s: "ready: press r to run" in s)
+        assert "fast: loss ends below 0.1" in lesson
+        # 400 steps per arm at 20 ms a step: long enough to stop by hand
+        pane.keys("k")
+        pane.wait_for(lambda s: "[float in" in s)
+        pane.keys("400", "Escape")
+        time.sleep(0.3)  # ESC then a letter at once reads as Alt+letter
+        pane.keys("r")
+        running = pane.wait_for(lambda s: " running" in s and "/400" in s)
+        assert "CPU" in running
+        pane.keys("s")
+        stopped = pane.wait_for(lambda s: "run stopped" in s, 5)
+        assert "✗" in stopped or "·" in stopped  # the claim did not get to hold
+        pane.keys("q")
+        pane.wait_for(lambda s: not pane.alive() or "dllab" not in s, 5)
+        deadline = time.monotonic() + 5
+        while pane.alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not pane.alive(), "dllab quit and the pane closed"
+        assert (tmp_path / "progress.json").exists()
+    finally:
+        pane.kill()
