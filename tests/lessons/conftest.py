@@ -38,3 +38,20 @@ def claim_values(result: RunEnded) -> dict[str, float]:
 def lesson_runner():  # type: ignore[no-untyped-def]
     """The `run_lesson` helper as a fixture."""
     return run_lesson
+
+
+def run_arms(
+    lesson_id: str, arms: Sequence[str], settings: Sequence[str] = (), steps: int | None = None
+) -> tuple[RunEnded, Run]:
+    """Like `run_lesson`, but run only the named arms (a knob test that needs one or two)."""
+    lesson = load_course().lesson(lesson_id)
+    config = apply_settings(lesson, default_config(lesson), settings)
+    config.device = "cpu"
+    config.arms = list(arms)
+    if steps is not None:
+        config.steps = steps
+    run = Run(lesson, config).start()
+    result = run.wait(timeout=max(120.0, 4 * lesson.budget_s))
+    assert result is not None, f"{lesson_id} did not finish"
+    assert result.status.value == "completed", result.message
+    return result, run
