@@ -141,6 +141,13 @@ class VisdomMirror(Subscriber):
         if self.state != "down":
             self._thread.join(self.end_timeout_s)
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the mirror thread to finish (after the run ended); True if it did."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     # -- the mirror thread -----------------------------------------------------
     def _main(self, event: RunStarted) -> None:
         try:
