@@ -9,6 +9,7 @@ wrapped (`zero_grad`, `clip_grad_*`). `uninstall()` removes everything.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -69,7 +70,7 @@ class DiagnoseMode(TorchFunctionMode):
             self.handlers[fn] = self._softmax
         self.handlers[torch.Tensor.backward] = self._backward
         self.handlers[torch.Tensor.zero_] = self._zero
-        self.names = {**_CLASS_LOSSES, **_BINARY_LOSSES, **_OTHER_LOSSES}
+        self.names: dict[Any, str] = {**_CLASS_LOSSES, **_BINARY_LOSSES, **_OTHER_LOSSES}
 
     def __torch_function__(
         self,
@@ -144,6 +145,10 @@ class DiagnoseMode(TorchFunctionMode):
         rec = self.rec
         if kwargs.get("retain_graph") or (len(args) > 2 and args[2]):
             rec.hit("retain_graph", rec.user_site())
+        if args and isinstance(args[0], torch.Tensor):
+            rec.record_backward_root(args[0])
+        if rec.backwards < 3:
+            rec.hit("backward", rec.user_site())
         result = func(*args, **kwargs)
         rec.backwards += 1
         rec.last_event = "backward"
@@ -182,13 +187,12 @@ class Instrumentation:
         for module in (clip_grad, torch.nn.utils):
             for name in ("clip_grad_norm_", "clip_grad_value_"):
                 self._patch(module, name, self._wrap_clip)
-        self.mode.__enter__()
+        self.mode.__enter__()  # type: ignore[no-untyped-call]
 
     def uninstall(self) -> None:
-        try:
-            self.mode.__exit__(None, None, None)
-        except Exception:  # the mode stack may have been left unbalanced by the script
-            pass
+        # The mode stack may have been left unbalanced by the script.
+        with contextlib.suppress(Exception):
+            self.mode.__exit__(None, None, None)  # type: ignore[no-untyped-call]
         handles, self.handles = self.handles, {}
         for handle in handles.values():
             handle.remove()

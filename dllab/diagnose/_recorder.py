@@ -106,7 +106,7 @@ class Recorder:
         self.grad_refs: dict[int, weakref.ref[torch.Tensor]] = {}
         self.cleared: set[int] = set()
         self.opt_steps: dict[int, int] = {}
-        self.zero_grad = {"checked": 0, "stale": 0, "first_stale_step": None}
+        self.zero_grad: dict[str, Any] = {"checked": 0, "stale": 0, "first_stale_step": None}
         self.grad_history: dict[str, dict[str, list[float]]] = {}
         self.grad_steps: list[int] = []
         self.total_norms: list[tuple[int, float]] = []
@@ -116,7 +116,7 @@ class Recorder:
         self.sites: dict[str, dict[tuple[str, int], Site]] = {}
         self.loss_sites: dict[tuple[str, str, int], Site] = {}
         self._pending_losses: list[tuple[int, int, torch.Tensor]] = []
-        """(phase index, step, detached loss) awaiting one batched device sync."""
+        """(phase index, step, detached loss) awaiting one batched device sync; phase -1: a backward() root."""
         self.phases: list[dict[str, Any]] = []
         self.loss_tags: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}
         self.max_alive_old_losses = 0
@@ -249,13 +249,21 @@ class Recorder:
         if len(self._pending_losses) >= 64:
             self.convert_losses()
 
+    def record_backward_root(self, value: torch.Tensor) -> None:
+        """The tensor `backward()` was called on (checked for NaN/Inf at the next flush)."""
+        if value.numel() == 1 and value.is_floating_point():
+            self._pending_losses.append((-1, self.steps, value.detach().float().reshape(-1)))
+            if len(self._pending_losses) >= 64:
+                self.convert_losses()
+
     def convert_losses(self) -> None:
         pending, self._pending_losses = self._pending_losses, []
         if not pending:
             return
         values = torch.cat([v.cpu() for _, _, v in pending]).tolist()
         for (phase, step, _), value in zip(pending, values, strict=True):
-            self.phases[phase]["values"].append(value)
+            if phase >= 0:
+                self.phases[phase]["values"].append(value)
             if not math.isfinite(value) and "loss" not in self.nonfinite:
                 self.nonfinite["loss"] = {"step": step, "value": str(value)}
 
@@ -350,7 +358,7 @@ class Recorder:
             self._check_alive_losses()
             self._roll_dead_windows()
         now = time.monotonic()
-        if now - self.last_flush > 1.0 or self.steps in (1, 5):
+        if now - self.last_flush > 1.0 or self.steps <= 3:
             self.last_flush = now
             self.flush(partial=True)
         if self.steps >= self.max_steps:
@@ -430,6 +438,7 @@ class Recorder:
                     "calls": info.calls,
                     "layers": info.exec_order,
                     "mode_modules": [n for n, _ in info.mode_modules],
+                    "children": [n for n, _ in info.module.named_children()],
                     "params": sum(p.numel() for p in info.module.parameters()),
                 }
             )

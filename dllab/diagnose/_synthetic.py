@@ -18,7 +18,14 @@ def pick_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def train_synthetic(model: object, input_shape: Sequence[int], classes: int | None, max_steps: int, device: str = "auto", batch: int = 64) -> None:
+def train_synthetic(
+    model: object,
+    input_shape: Sequence[int],
+    classes: int | None,
+    max_steps: int,
+    device: str = "auto",
+    batch: int = 64,
+) -> None:
     """A few Adam steps on Gaussian inputs: enough to see gradient flow, dead units and the head.
 
     With `classes`, targets are random class indices and the loss is cross-entropy
@@ -40,11 +47,13 @@ def train_synthetic(model: object, input_shape: Sequence[int], classes: int | No
             out = out[0]
         if classes:
             if out.dim() < 2 or out.shape[1] != classes:
-                raise DiagnoseError(f"the model's output has shape {tuple(out.shape)}, expected (batch, {classes}) for --classes {classes}")
+                raise DiagnoseError(
+                    f"the model's output has shape {tuple(out.shape)}, expected (batch, {classes}) for --classes {classes}"
+                )
             y = torch.randint(0, classes, (batch,), generator=gen).to(dev)
             loss = F.cross_entropy(out, y)
         else:
             loss = out.float().pow(2).mean()
         optimizer.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()

@@ -84,7 +84,11 @@ def _status(result: RunResult) -> tuple[str, str, tuple[str | None, int | None]]
     outcome = result.observations.get("outcome")
     code = result.returncode
     if result.killed:
-        return "time-limit", "the script did not stop at the time limit and was killed", (None, None)
+        return (
+            "time-limit",
+            "the script did not stop at the time limit and was killed",
+            (None, None),
+        )
     if outcome is None:
         if code is not None and code < 0:
             try:
@@ -98,9 +102,17 @@ def _status(result: RunResult) -> tuple[str, str, tuple[str | None, int | None]]
     status = str(outcome.get("status", "completed"))
     if status == "script-error":
         error = outcome.get("error") or {}
-        return status, f"{error.get('type')}: {error.get('message')}", (error.get("file"), error.get("line"))
+        return (
+            status,
+            f"{error.get('type')}: {error.get('message')}",
+            (error.get("file"), error.get("line")),
+        )
     if status == "exit":
-        return status, f"sys.exit({outcome.get('exit_code')}) {outcome.get('message', '')}".strip(), (None, None)
+        return (
+            status,
+            f"sys.exit({outcome.get('exit_code')}) {outcome.get('message', '')}".strip(),
+            (None, None),
+        )
     return status, str(outcome.get("note", "")), (None, None)
 
 
@@ -141,7 +153,21 @@ def _charts(report: Report, ctx: Context) -> None:
         report.grad_norms = ordered_norms(ctx, grad_models[0], early=False)
     dead = ctx.obs.get("dead_units", {})
     for name, layers in dead.items():
-        report.dead_fractions.update({(f"{name}.{layer}" if len(dead) > 1 else layer): d["fraction"] for layer, d in layers.items()})
+        report.dead_fractions.update(
+            {
+                (f"{name}.{layer}" if len(dead) > 1 else layer): d["fraction"]
+                for layer, d in layers.items()
+            }
+        )
 
 
-__all__ = ["DEFAULT_MAX_STEPS", "DEFAULT_TIME_LIMIT", "Finding", "Location", "Report", "Severity", "build_report", "diagnose_file"]
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "DEFAULT_TIME_LIMIT",
+    "Finding",
+    "Location",
+    "Report",
+    "Severity",
+    "build_report",
+    "diagnose_file",
+]

@@ -48,7 +48,13 @@ def _run_model_only(config: dict[str, Any], rec: Any) -> None:
 
     namespace = runpy.run_path(config["script"], run_name="__dllab_model__")
     model = eval(config["model"], namespace)  # the user's own expression, in their namespace
-    train_synthetic(model, config["input_shape"], config.get("classes"), config["max_steps"], config.get("device", "auto"))
+    train_synthetic(
+        model,
+        config["input_shape"],
+        config.get("classes"),
+        config["max_steps"],
+        config.get("device", "auto"),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
     out_path: str = config["out"]
     script = os.path.abspath(config["script"])
     time_limit = float(config["time_limit"])
-
 
     from dllab.diagnose._instrument import Instrumentation
     from dllab.diagnose._recorder import Recorder, StopDiagnose
@@ -75,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         # Last resort when the script is stuck in C code with signals blocked.
         if not done.wait(time_limit + 3.0):
             try:
-                rec.flush(partial=False, outcome={"status": "time-limit", "note": "killed by the watchdog"})
+                rec.flush(
+                    partial=False,
+                    outcome={"status": "time-limit", "note": "killed by the watchdog"},
+                )
             finally:
                 os._exit(TIME_LIMIT_EXIT)
 
@@ -97,13 +105,22 @@ def main(argv: list[str] | None = None) -> int:
 
             runpy.run_path(script, run_name="__main__")
     except StopDiagnose as stop:
-        outcome = {"status": stop.status}
+        # In model-only mode the step budget is our own training length: reaching it is the end.
+        outcome = {
+            "status": "completed"
+            if config.get("model") and stop.status == "max-steps"
+            else stop.status
+        }
     except SystemExit as exc:
         code = exc.code
         if code is None or code == 0:
             outcome = {"status": "completed", "exit_code": 0}
         else:
-            outcome = {"status": "exit", "exit_code": code if isinstance(code, int) else 1, "message": "" if isinstance(code, int) else str(code)}
+            outcome = {
+                "status": "exit",
+                "exit_code": code if isinstance(code, int) else 1,
+                "message": "" if isinstance(code, int) else str(code),
+            }
     except KeyboardInterrupt:
         outcome = {"status": "interrupted"}
     except BaseException as exc:

@@ -8,6 +8,7 @@ whole process group (DataLoader workers too) is ended at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-GRACE_SECONDS = 8.0
+GRACE_SECONDS = 20.0
 """How long past --time-limit the parent waits before it kills the child."""
 
 
@@ -54,7 +55,9 @@ def _child_env(device: str) -> dict[str, str]:
     env.pop("PYTHONSTARTUP", None)
     # The child imports dllab from wherever this process did (editable or wheel installs).
     package_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = package_root + (
+        os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
+    )
     if device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
     elif device.startswith("cuda:"):
@@ -72,10 +75,8 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     if os.name == "posix":
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     else:  # pragma: no cover - Windows
         proc.kill()
 
@@ -121,7 +122,12 @@ def run_child(config: RunConfig) -> RunResult:
                 _kill_group(proc)
                 if proc.poll() is None:
                     proc.wait()
-        result = RunResult(returncode=proc.returncode, killed=killed, log_tail=_tail(log), seconds=time.monotonic() - started)
+        result = RunResult(
+            returncode=proc.returncode,
+            killed=killed,
+            log_tail=_tail(log),
+            seconds=time.monotonic() - started,
+        )
         try:
             result.observations = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -13,12 +13,32 @@ from dataclasses import dataclass, field
 
 from dllab.errors import ScriptLoadError
 
-EVAL_NAME = re.compile(r"(^|_)(val|valid|validate|validation|eval|evaluate|evaluation|test|testing|predict|inference)(_|$)", re.IGNORECASE)
+EVAL_NAME = re.compile(
+    r"(^|_)(val|valid|validate|validation|eval|evaluate|evaluation|test|testing|predict|inference)(_|$)",
+    re.IGNORECASE,
+)
 """Function names that mean evaluation (`evaluate`, `run_validation`, `test_epoch`…)."""
 
 NO_GRAD_CALLS = {"no_grad", "inference_mode"}
-OPTIMIZER_CLASSES = {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS", "SparseAdam", "ASGD", "Rprop", "Adafactor"}
-MODE_LAYERS = re.compile(r"\b(Dropout[123]?d?|AlphaDropout|FeatureAlphaDropout|BatchNorm[123]d|SyncBatchNorm|LazyBatchNorm[123]d|dropout)\b")
+OPTIMIZER_CLASSES = {
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "LBFGS",
+    "SparseAdam",
+    "ASGD",
+    "Rprop",
+    "Adafactor",
+}
+MODE_LAYERS = re.compile(
+    r"\b(Dropout[123]?d?|AlphaDropout|FeatureAlphaDropout|BatchNorm[123]d|SyncBatchNorm|LazyBatchNorm[123]d|dropout)\b"
+)
 
 
 def dotted(node: ast.AST) -> str:
@@ -103,9 +123,10 @@ class Source:
     def in_no_grad(self, node: ast.AST) -> bool:
         """Inside `with torch.no_grad()` / `inference_mode()` or a function decorated with them."""
         for anc in self.ancestors(node):
-            if isinstance(anc, (ast.With, ast.AsyncWith)):
-                if any(last(call_name(item.context_expr)) in NO_GRAD_CALLS for item in anc.items):
-                    return True
+            if isinstance(anc, (ast.With, ast.AsyncWith)) and any(
+                last(call_name(item.context_expr)) in NO_GRAD_CALLS for item in anc.items
+            ):
+                return True
             if isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 for dec in anc.decorator_list:
                     name = call_name(dec) or dotted(dec)
@@ -125,13 +146,21 @@ class Source:
 
     def method_calls(self, method: str, root: ast.AST | None = None) -> list[ast.Call]:
         """Calls of `<anything>.method(...)` (e.g. `backward`, `zero_grad`)."""
-        return [c for c in self.calls(root) if isinstance(c.func, ast.Attribute) and c.func.attr == method]
+        return [
+            c
+            for c in self.calls(root)
+            if isinstance(c.func, ast.Attribute) and c.func.attr == method
+        ]
 
     def bound_to_call(self, predicate: Callable[[str], bool]) -> dict[str, int]:
         """Names (`x`, `self.x`) assigned from a call whose name satisfies `predicate` -> line."""
         found: dict[str, int] = {}
         for node in ast.walk(self.tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and predicate(call_name(node.value)):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and predicate(call_name(node.value))
+            ):
                 for target in node.targets:
                     for name in target_names(target):
                         found.setdefault(name, node.lineno)
@@ -162,8 +191,15 @@ class Source:
                 if call.func.attr == "eval" and not call.args:
                     return True
                 if call.func.attr == "train" and (
-                    (call.args and isinstance(call.args[0], ast.Constant) and call.args[0].value in (False, 0))
-                    or any(k.arg == "mode" and isinstance(k.value, ast.Constant) and not k.value.value for k in call.keywords)
+                    (
+                        call.args
+                        and isinstance(call.args[0], ast.Constant)
+                        and call.args[0].value in (False, 0)
+                    )
+                    or any(
+                        k.arg == "mode" and isinstance(k.value, ast.Constant) and not k.value.value
+                        for k in call.keywords
+                    )
                     or (call.args and not isinstance(call.args[0], ast.Constant))
                 ):
                     return True
@@ -179,7 +215,11 @@ class Source:
                     if isinstance(sub, (ast.Assign, ast.AnnAssign)):
                         targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
                         for t in targets:
-                            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                            if (
+                                isinstance(t, ast.Attribute)
+                                and isinstance(t.value, ast.Name)
+                                and t.value.id == "self"
+                            ):
                                 attrs.setdefault(t.attr, sub.lineno)
                 result[node.name] = attrs
         return result
@@ -188,7 +228,8 @@ class Source:
         return {
             node.name: node
             for node in ast.walk(self.tree)
-            if isinstance(node, ast.ClassDef) and any(isinstance(b, ast.FunctionDef) and b.name == "forward" for b in node.body)
+            if isinstance(node, ast.ClassDef)
+            and any(isinstance(b, ast.FunctionDef) and b.name == "forward" for b in node.body)
         }
 
     def last_assignment(self, name: str, before: ast.AST) -> ast.expr | None:
@@ -198,6 +239,23 @@ class Source:
         for node in ast.walk(scope):
             if isinstance(node, ast.Assign) and node.lineno < getattr(before, "lineno", 0):
                 for target in node.targets:
-                    if name in target_names(target) and isinstance(target, (ast.Name, ast.Attribute)) and (best is None or node.lineno >= best[0]):
+                    if (
+                        name in target_names(target)
+                        and isinstance(target, (ast.Name, ast.Attribute))
+                        and (best is None or node.lineno >= best[0])
+                    ):
                         best = (node.lineno, node.value)
         return best[1] if best else None
+
+    def sequential_element_line(self, children: list[str], index: int) -> int | None:
+        """Line of element `index` of the one `nn.Sequential(...)` call with as many elements as `children`."""
+        matches = [
+            c
+            for c in self.calls()
+            if last(call_name(c)) == "Sequential"
+            and len(c.args) == len(children)
+            and not any(isinstance(a, ast.Starred) for a in c.args)
+        ]
+        if len(matches) != 1 or index >= len(matches[0].args):
+            return None
+        return matches[0].args[index].lineno

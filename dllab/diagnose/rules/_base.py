@@ -74,9 +74,15 @@ class Context:
     def layer_location(self, model_name: str, layer: str) -> Location:
         """The line where `layer` (a qualified module name) is assigned in its model's class."""
         model = next((m for m in self.models() if m["name"] == model_name), None)
-        if model is not None and self.source is not None and model.get("file") and os.path.abspath(model["file"]) == os.path.abspath(self.script):
-            attrs = self.source.class_attr_lines().get(model["class"], {})
-            line = attrs.get(layer.split(".")[0])
+        if model is None or self.source is None:
+            return self.model_location(model_name)
+        head = layer.split(".")[0]
+        if model.get("file") and os.path.abspath(model["file"]) == os.path.abspath(self.script):
+            line = self.source.class_attr_lines().get(model["class"], {}).get(head)
+            if line:
+                return Location(self.script, line)
+        if model["class"] == "Sequential" and head.isdigit():
+            line = self.source.sequential_element_line(model.get("children", []), int(head))
             if line:
                 return Location(self.script, line)
         return self.model_location(model_name)
@@ -106,7 +112,9 @@ class Rule:
         confirmed: bool,
         related: tuple[Location, ...] = (),
     ) -> Finding:
-        return Finding(self.check, severity, message, evidence, location, fix, self.lesson, confirmed, related)
+        return Finding(
+            self.check, severity, message, evidence, location, fix, self.lesson, confirmed, related
+        )
 
 
 def plural(n: int, word: str) -> str:

@@ -47,7 +47,26 @@ class ClipAfterStep(Rule):
         message = "Gradients are clipped after optimizer.step(): the step already used the unclipped gradients."
         if sites:
             site = sites[0]
-            return [self.finding(Severity.ERROR, message, f"{plural(site['count'], 'clip call')} ran right after an optimizer step, before any new backward()", ctx.site_location(site), FIX, confirmed=True)]
+            return [
+                self.finding(
+                    Severity.ERROR,
+                    message,
+                    f"{plural(site['count'], 'clip call')} ran right after an optimizer step, before any new backward()",
+                    ctx.site_location(site),
+                    FIX,
+                    confirmed=True,
+                )
+            ]
         if ctx.sites("clip"):
             return []  # the run saw clipping in the right place
-        return [self.finding(Severity.WARNING, message, f"clip at line {line} follows step() in the loop (static)", ctx.at(line), FIX, confirmed=False) for line in hits[:1]]
+        return [
+            self.finding(
+                Severity.WARNING,
+                message,
+                f"clip at line {line} follows step() in the loop (static)",
+                ctx.at(line),
+                FIX,
+                confirmed=False,
+            )
+            for line in hits[:1]
+        ]

@@ -25,12 +25,19 @@ class DeadRelu(Rule):
             return []
         findings = []
         for model, layers in ctx.obs["dead_units"].items():
-            bad = [(name, d) for name, d in layers.items() if d["samples"] >= MIN_SAMPLES and d["fraction"] > WARN_FRACTION and d["units"] >= 4]
+            bad = [
+                (name, d)
+                for name, d in layers.items()
+                if d["samples"] >= MIN_SAMPLES and d["fraction"] > WARN_FRACTION and d["units"] >= 4
+            ]
             if not bad:
                 continue
             bad.sort(key=lambda item: -item[1]["fraction"])
             name, worst = bad[0]
-            parts = [f"{n}: {d['fraction']:.0%} of {d['units']:,} units never fired over {d['samples']:,} samples" for n, d in bad[:4]]
+            parts = [
+                f"{n}: {d['fraction']:.0%} of {d['units']:,} units never fired over {d['samples']:,} samples"
+                for n, d in bad[:4]
+            ]
             severity = Severity.ERROR if worst["fraction"] >= ERROR_FRACTION else Severity.WARNING
             if model == "functional":
                 line = name.rsplit(" ", 1)[-1]

@@ -17,6 +17,19 @@ from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import Source, call_name, dotted, last, target_names
 
+SHAPE_METHODS = {
+    "squeeze",
+    "unsqueeze",
+    "view",
+    "reshape",
+    "flatten",
+    "contiguous",
+    "float",
+    "to",
+    "permute",
+    "transpose",
+}
+
 
 @dataclass(frozen=True)
 class Flavour:
@@ -31,7 +44,13 @@ class Flavour:
 
 
 SOFTMAX = Flavour("softmax", "Softmax", ("CrossEntropyLoss",), ("cross_entropy",), "cross_entropy")
-SIGMOID = Flavour("sigmoid", "Sigmoid", ("BCEWithLogitsLoss",), ("binary_cross_entropy_with_logits",), "binary_cross_entropy_with_logits")
+SIGMOID = Flavour(
+    "sigmoid",
+    "Sigmoid",
+    ("BCEWithLogitsLoss",),
+    ("binary_cross_entropy_with_logits",),
+    "binary_cross_entropy_with_logits",
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,12 @@ class StaticHit:
 
 def _squash_line(node: ast.AST | None, fl: Flavour, squash_attrs: dict[str, int]) -> int | None:
     """Line of the squash if `node` is one (`F.softmax(x)`, `self.softmax(x)` for an nn.Softmax attribute)."""
+    while (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in SHAPE_METHODS
+    ):
+        node = node.func.value  # `torch.sigmoid(z).squeeze(1)` is still a sigmoid output
     if not isinstance(node, ast.Call):
         return None
     name = call_name(node)
@@ -79,8 +104,12 @@ def squashing_models(src: Source, fl: Flavour) -> dict[str, int]:
                 for t in sub.targets:
                     if isinstance(t, ast.Attribute) and (seq or is_mod):
                         attrs[dotted(t)] = seq or sub.lineno
-        forward = next(b for b in cls.body if isinstance(b, ast.FunctionDef) and b.name == "forward")
-        returns = [r for r in ast.walk(forward) if isinstance(r, ast.Return) and r.value is not None]
+        forward = next(
+            b for b in cls.body if isinstance(b, ast.FunctionDef) and b.name == "forward"
+        )
+        returns = [
+            r for r in ast.walk(forward) if isinstance(r, ast.Return) and r.value is not None
+        ]
         lines = []
         for ret in returns:
             value: ast.AST | None = ret.value
@@ -106,8 +135,13 @@ def static_hits(src: Source, fl: Flavour) -> list[StaticHit]:
     hits: list[StaticHit] = []
     for call in src.calls():
         name = call_name(call)
-        inline_module = isinstance(call.func, ast.Call) and last(call_name(call.func)) in fl.loss_classes
-        if not (name in criteria or last(name) in fl.loss_functions or inline_module) or not call.args:
+        inline_module = (
+            isinstance(call.func, ast.Call) and last(call_name(call.func)) in fl.loss_classes
+        )
+        if (
+            not (name in criteria or last(name) in fl.loss_functions or inline_module)
+            or not call.args
+        ):
             continue
         arg: ast.AST | None = call.args[0]
         if isinstance(arg, ast.Name):
@@ -124,6 +158,24 @@ def static_hits(src: Source, fl: Flavour) -> list[StaticHit]:
         if models:
             hits.append(StaticHit(min(models.values()), call.lineno, unambiguous=False))
     return hits
+
+
+def squash_in_forward(ctx: Context, fl: Flavour) -> int | None:
+    """Line of a squash call inside the `forward` of a model the run saw (e.g. a conditional softmax)."""
+    if ctx.source is None:
+        return None
+    classes = ctx.source.classes_with_forward()
+    for model in ctx.models():
+        cls = classes.get(model["class"])
+        if cls is None:
+            continue
+        forward = next(
+            b for b in cls.body if isinstance(b, ast.FunctionDef) and b.name == "forward"
+        )
+        lines = [c.lineno for c in ctx.source.calls(forward) if last(call_name(c)) == fl.squash]
+        if lines:
+            return lines[-1]
+    return None
 
 
 def loss_floor(classes: int) -> float:
@@ -165,7 +217,9 @@ class DoubleSoftmax(Rule):
             )
         return findings
 
-    def _confirmed(self, ctx: Context, fl: Flavour, site: dict[str, Any], hits: list[StaticHit]) -> Finding | None:
+    def _confirmed(
+        self, ctx: Context, fl: Flavour, site: dict[str, Any], hits: list[StaticHit]
+    ) -> Finding | None:
         checked = int(site["checked"])
         key = "prob_rows" if fl is SOFTMAX else "unit_interval"
         needed = 1 if hits else (3 if fl is SOFTMAX else 10)
@@ -181,8 +235,21 @@ class DoubleSoftmax(Rule):
             evidence = f"all {plural(checked, 'input')} checked at the loss lay in [0, 1]: sigmoid outputs, not logits; sigmoid(sigmoid(z)) stays in [0.5, 0.731]"
         loss_loc = ctx.site_location(site)
         match = [h for h in hits if h.loss_line == loss_loc.line] or hits
-        location = ctx.at(match[0].line) if match else loss_loc
-        return self.finding(Severity.ERROR, self._message(fl), evidence, location, self._fix(fl), confirmed=True, related=(loss_loc,))
+        if match:
+            location = ctx.at(match[0].line)
+        else:
+            line = squash_in_forward(ctx, fl)
+            location = ctx.at(line) if line else loss_loc if loss_loc.file else ctx.model_location()
+        related = (loss_loc,) if loss_loc.file else ()
+        return self.finding(
+            Severity.ERROR,
+            self._message(fl),
+            evidence,
+            location,
+            self._fix(fl),
+            confirmed=True,
+            related=related,
+        )
 
     @staticmethod
     def _message(fl: Flavour) -> str:
@@ -195,4 +262,3 @@ class DoubleSoftmax(Rule):
         if fl is SOFTMAX:
             return "Return raw logits from the model and pass them to the loss; apply softmax only when you need probabilities (printing, inference)."
         return "Remove the sigmoid from the model and keep BCEWithLogitsLoss on the raw logits; apply sigmoid only for predictions."
-

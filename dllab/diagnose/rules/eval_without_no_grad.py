@@ -23,9 +23,15 @@ def static_hits(src: Source) -> list[int]:
             continue
         if src.method_calls("backward", node) or src.in_no_grad(node.body[0]):
             continue
-        if any(isinstance(w, ast.With) and any(last(call_name(i.context_expr)) in NO_GRAD_CALLS for i in w.items) for w in ast.walk(node)):
+        if any(
+            isinstance(w, ast.With)
+            and any(last(call_name(i.context_expr)) in NO_GRAD_CALLS for i in w.items)
+            for w in ast.walk(node)
+        ):
             continue
-        if not src.method_calls("eval", node) or not any(isinstance(n, (ast.For, ast.While)) for n in ast.walk(node)):
+        if not src.method_calls("eval", node) or not any(
+            isinstance(n, (ast.For, ast.While)) for n in ast.walk(node)
+        ):
             continue
         callers = [c for c in src.calls() if call_name(c) in (node.name, f"self.{node.name}")]
         if callers and all(src.in_no_grad(c) for c in callers):
@@ -45,11 +51,27 @@ class EvalWithoutNoGrad(Rule):
         if sites:
             site = max(sites, key=lambda s: s["count"])
             evidence = f"{plural(sum(s['count'] for s in sites), 'forward')} of {site.get('model')} ran in eval mode with autograd recording a graph"
-            return [self.finding(Severity.WARNING, "Evaluation runs without torch.no_grad(): autograd records a graph nobody uses.", evidence, ctx.site_location(site), FIX, confirmed=True)]
+            return [
+                self.finding(
+                    Severity.WARNING,
+                    "Evaluation runs without torch.no_grad(): autograd records a graph nobody uses.",
+                    evidence,
+                    ctx.site_location(site),
+                    FIX,
+                    confirmed=True,
+                )
+            ]
         if ctx.counter("eval_forwards") > 0:
             return []
         hits = static_hits(ctx.source) if ctx.source else []
         return [
-            self.finding(Severity.WARNING, "This evaluation function runs the model without torch.no_grad().", f"function at line {line} calls .eval() and loops without no_grad/inference_mode (static)", ctx.at(line), FIX, confirmed=False)
+            self.finding(
+                Severity.WARNING,
+                "This evaluation function runs the model without torch.no_grad().",
+                f"function at line {line} calls .eval() and loops without no_grad/inference_mode (static)",
+                ctx.at(line),
+                FIX,
+                confirmed=False,
+            )
             for line in hits[:1]
         ]

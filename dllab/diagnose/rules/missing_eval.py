@@ -20,8 +20,12 @@ def eval_blocks(src: Source) -> list[ast.AST]:
     """`with torch.no_grad()` blocks and functions named like evaluation, without backward()."""
     blocks: list[ast.AST] = []
     for node in ast.walk(src.tree):
-        is_block = isinstance(node, (ast.With, ast.AsyncWith)) and any(last(call_name(i.context_expr)) in NO_GRAD_CALLS for i in node.items)
-        is_func = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and bool(EVAL_NAME.search(node.name))
+        is_block = isinstance(node, (ast.With, ast.AsyncWith)) and any(
+            last(call_name(i.context_expr)) in NO_GRAD_CALLS for i in node.items
+        )
+        is_func = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and bool(
+            EVAL_NAME.search(node.name)
+        )
         if (is_block or is_func) and not src.method_calls("backward", node):
             blocks.append(node)
     return blocks
@@ -40,10 +44,24 @@ class MissingEval(Rule):
                 f"{plural(ctx.counter('eval_forwards_train_mode'), 'forward')} of {site.get('model')} under no_grad ran with "
                 f"{plural(site.get('n_modules', 0), 'Dropout/BatchNorm module')} in training mode ({modules})"
             )
-            return [self.finding(Severity.ERROR, "The model is evaluated in training mode: Dropout stays on and BatchNorm uses (and updates) batch statistics.", evidence, ctx.site_location(site), FIX, confirmed=True)]
+            return [
+                self.finding(
+                    Severity.ERROR,
+                    "The model is evaluated in training mode: Dropout stays on and BatchNorm uses (and updates) batch statistics.",
+                    evidence,
+                    ctx.site_location(site),
+                    FIX,
+                    confirmed=True,
+                )
+            ]
         if ctx.counter("eval_forwards") > 0 or ctx.source is None:
             return []  # the run saw evaluation in eval mode (or the model has no Dropout/BatchNorm)
-        if ctx.ran and ctx.models() and not any(m.get("mode_modules") for m in ctx.models()) and ctx.status in ("completed",):
+        if (
+            ctx.ran
+            and ctx.models()
+            and not any(m.get("mode_modules") for m in ctx.models())
+            and ctx.status in ("completed",)
+        ):
             return []
         src = ctx.source
         if not src.has_mode_layers() or src.calls_eval_mode():

@@ -15,7 +15,9 @@ from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.rules._base import Context, Rule
 from dllab.diagnose.static import Source, dotted
 
-FIX = "Call optimizer.zero_grad() once per step, before loss.backward() (or after optimizer.step())."
+FIX = (
+    "Call optimizer.zero_grad() once per step, before loss.backward() (or after optimizer.step())."
+)
 
 
 def clears_grads(src: Source, loop: ast.AST) -> bool:
@@ -24,7 +26,10 @@ def clears_grads(src: Source, loop: ast.AST) -> bool:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr == "zero_grad":
                 return True
-            if node.func.attr in {"zero_", "detach_", "fill_"} and ".grad" in dotted(node.func.value) + ".":
+            if (
+                node.func.attr in {"zero_", "detach_", "fill_"}
+                and ".grad" in dotted(node.func.value) + "."
+            ):
                 return True
         if isinstance(node, (ast.Assign, ast.Delete)):
             targets = node.targets
@@ -42,7 +47,11 @@ def static_hits(src: Source) -> list[int]:
         if not backs or not any(src.is_optimizer_step(c, opts) for c in src.calls(loop)):
             continue
         inner = [o for o in loops if o is not loop and loop in set(src.ancestors(o))]
-        if any(src.method_calls("backward", o) and any(src.is_optimizer_step(c, opts) for c in src.calls(o)) for o in inner):
+        if any(
+            src.method_calls("backward", o)
+            and any(src.is_optimizer_step(c, opts) for c in src.calls(o))
+            for o in inner
+        ):
             continue  # judge the innermost training loop
         if not clears_grads(src, loop):
             lines.append(backs[0].lineno)
@@ -61,9 +70,22 @@ class MissingZeroGrad(Rule):
         if checked >= 2:
             if stale < 2 or stale < checked / 2:
                 return []
-            location = ctx.at(hits[0]) if hits else (ctx.site_location(steps[0]) if steps else ctx.at(None))
+            location = (
+                ctx.at(hits[0])
+                if hits
+                else (ctx.site_location(steps[0]) if steps else ctx.at(None))
+            )
             evidence = f"at {stale} of {checked} optimizer steps the gradients still held the previous step's values (first at step {stats.get('first_stale_step')}): they accumulate across steps"
-            return [self.finding(Severity.ERROR, "Gradients are never zeroed between optimizer steps.", evidence, location, FIX, confirmed=True)]
+            return [
+                self.finding(
+                    Severity.ERROR,
+                    "Gradients are never zeroed between optimizer steps.",
+                    evidence,
+                    location,
+                    FIX,
+                    confirmed=True,
+                )
+            ]
         return [
             self.finding(
                 Severity.WARNING,

@@ -14,7 +14,9 @@ from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import Source, call_name, target_names
 
-HIDDEN_NAME = re.compile(r"^(h|c|hx|cx|h\d|c\d|hn|cn|hc|mem|memory|.*hidden.*|.*state.*)$", re.IGNORECASE)
+HIDDEN_NAME = re.compile(
+    r"^(h|c|hx|cx|h\d|c\d|hn|cn|hc|mem|memory|.*hidden.*|.*state.*)$", re.IGNORECASE
+)
 FIX = "Detach the state at the start of each batch (`hidden = hidden.detach()`, or a tuple of detached tensors for LSTM), or re-initialize it."
 SECOND_BACKWARD = "backward through the graph a second time"
 
@@ -35,13 +37,31 @@ def static_hits(src: Source) -> list[int]:
             continue
         assigns = [n for n in ast.walk(loop) if isinstance(n, ast.Assign)]
         for node in assigns:
-            if not isinstance(node.value, ast.Call) or call_name(node.value).split(".")[0] in {"torch", "F", "np", "nn"}:
+            if not isinstance(node.value, ast.Call) or call_name(node.value).split(".")[0] in {
+                "torch",
+                "F",
+                "np",
+                "nn",
+            }:
                 continue
             bound = {n for t in node.targets for n in target_names(t)}
             carried = {n for n in bound & _arg_names(node.value) if HIDDEN_NAME.match(n)}
             for name in carried:
-                others = [a for a in assigns if a is not node and name in {n for t in a.targets for n in target_names(t)}]
-                detached = any(isinstance(c.func, ast.Attribute) and c.func.attr in {"detach_", "detach"} for c in src.calls(loop) if name in _arg_names(c) or (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id == name))
+                others = [
+                    a
+                    for a in assigns
+                    if a is not node and name in {n for t in a.targets for n in target_names(t)}
+                ]
+                detached = any(
+                    isinstance(c.func, ast.Attribute) and c.func.attr in {"detach_", "detach"}
+                    for c in src.calls(loop)
+                    if name in _arg_names(c)
+                    or (
+                        isinstance(c.func, ast.Attribute)
+                        and isinstance(c.func.value, ast.Name)
+                        and c.func.value.id == name
+                    )
+                )
                 if not others and not detached and node.lineno not in hits:
                     hits.append(node.lineno)
     return hits
@@ -64,8 +84,28 @@ class NoDetachHidden(Rule):
         if not hits:
             return []
         if SECOND_BACKWARD in str(error.get("message", "")):
-            return [self.finding(Severity.ERROR, message, f"the run failed with: {error['message'][:160]}", ctx.at(hits[0]), FIX, confirmed=True)]
-        uses_torch_rnn = ctx.source is not None and re.search(r"\b(RNN|LSTM|GRU)\(", ctx.source.text) is not None
+            return [
+                self.finding(
+                    Severity.ERROR,
+                    message,
+                    f"the run failed with: {error['message'][:160]}",
+                    ctx.at(hits[0]),
+                    FIX,
+                    confirmed=True,
+                )
+            ]
+        uses_torch_rnn = (
+            ctx.source is not None and re.search(r"\b(RNN|LSTM|GRU)\(", ctx.source.text) is not None
+        )
         if uses_torch_rnn and ctx.obs.get("backwards", 0) >= 2:
             return []  # the run watched every RNN call and saw the state detached
-        return [self.finding(Severity.WARNING, message, f"hidden state assigned at line {hits[0]} feeds the next batch's call with no detach() in the loop (static)", ctx.at(hits[0]), FIX, confirmed=False)]
+        return [
+            self.finding(
+                Severity.WARNING,
+                message,
+                f"hidden state assigned at line {hits[0]} feeds the next batch's call with no detach() in the loop (static)",
+                ctx.at(hits[0]),
+                FIX,
+                confirmed=False,
+            )
+        ]

@@ -23,9 +23,18 @@ class NonFinite(Rule):
         if "grad" in bad:
             parts.append(f"gradient norm was {bad['grad']['value']} at step {bad['grad']['step']}")
         if "grad_layer" in bad:
-            parts.append(f"first non-finite layers in {bad['grad_layer']['model']}: {', '.join(bad['grad_layer']['layers'])}")
+            parts.append(
+                f"first non-finite layers in {bad['grad_layer']['model']}: {', '.join(bad['grad_layer']['layers'])}"
+            )
         train = [s for s in ctx.losses() if s.get("train_calls")]
-        location = ctx.site_location(train[0]) if train else ctx.model_location()
+        calls = ctx.sites("backward") or ctx.sites("step")
+        location = (
+            ctx.site_location(train[0])
+            if train
+            else ctx.site_location(calls[0])
+            if calls
+            else ctx.model_location()
+        )
         return [
             self.finding(
                 Severity.ERROR,

@@ -20,9 +20,16 @@ def static_hits(src: Source) -> list[int]:
         name = call_name(call)
         if name.startswith("."):
             continue
-        if last(name) in {"softmax", "log_softmax"} and len(call.args) < 2 and not any(k.arg == "dim" for k in call.keywords) and not name.startswith("torch."):
-            hits.append(call.lineno)
-        elif last(name) in {"Softmax", "LogSoftmax", "Softmin"} and not call.args and not any(k.arg == "dim" for k in call.keywords):
+        if (
+            last(name) in {"softmax", "log_softmax"}
+            and len(call.args) < 2
+            and not any(k.arg == "dim" for k in call.keywords)
+            and not name.startswith("torch.")
+        ) or (
+            last(name) in {"Softmax", "LogSoftmax", "Softmin"}
+            and not call.args
+            and not any(k.arg == "dim" for k in call.keywords)
+        ):
             hits.append(call.lineno)
     return hits
 
@@ -47,4 +54,13 @@ class SoftmaxDim(Rule):
         else:
             severity, confirmed = Severity.WARNING, False
             evidence = "no dim given; PyTorch picks dim 0 for 1-D and 3-D inputs (static)"
-        return [self.finding(severity, "softmax without an explicit dim.", evidence, ctx.at(lines[0]), FIX, confirmed=confirmed)]
+        return [
+            self.finding(
+                severity,
+                "softmax without an explicit dim.",
+                evidence,
+                ctx.at(lines[0]),
+                FIX,
+                confirmed=confirmed,
+            )
+        ]

@@ -19,19 +19,27 @@ def _is_module_ctor(node: ast.AST, local_modules: set[str]) -> bool:
     if not isinstance(node, ast.Call):
         return False
     name = call_name(node)
-    return name.startswith(("nn.", "torch.nn.")) and name.rsplit(".", 1)[-1][:1].isupper() or name in local_modules
+    return (
+        name.startswith(("nn.", "torch.nn.")) and name.rsplit(".", 1)[-1][:1].isupper()
+    ) or name in local_modules
 
 
 def static_hits(src: Source) -> list[tuple[int, str]]:
     local = set(src.classes_with_forward())
     hits = []
     for cls in src.classes_with_forward().values():
-        init = next((b for b in cls.body if isinstance(b, ast.FunctionDef) and b.name == "__init__"), None)
+        init = next(
+            (b for b in cls.body if isinstance(b, ast.FunctionDef) and b.name == "__init__"), None
+        )
         if init is None:
             continue
         empty_lists: dict[str, int] = {}
         for node in ast.walk(init):
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and dotted(node.targets[0]).startswith("self."):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and dotted(node.targets[0]).startswith("self.")
+            ):
                 attr, value = dotted(node.targets[0]), node.value
                 elts: list[ast.AST] = []
                 if isinstance(value, (ast.List, ast.Tuple)):
@@ -44,7 +52,11 @@ def static_hits(src: Source) -> list[tuple[int, str]]:
                     elts = [value.elt]
                 if any(_is_module_ctor(e, local) for e in elts):
                     hits.append((node.lineno, attr))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"append", "extend"}:
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"append", "extend"}
+            ):
                 owner = dotted(node.func.value)
                 if owner in empty_lists and node.args and _is_module_ctor(node.args[0], local):
                     hits.append((empty_lists.pop(owner), owner))
@@ -67,4 +79,14 @@ class UnregisteredModules(Rule):
             return [self.finding(Severity.ERROR, message, evidence, location, FIX, confirmed=True)]
         if ctx.models() and ctx.status == "completed":
             return []  # the run watched the models' forwards and every called module was registered
-        return [self.finding(Severity.WARNING, message, f"{attr} at line {line} holds modules in a plain container (static)", ctx.at(line), FIX, confirmed=False) for line, attr in hits[:1]]
+        return [
+            self.finding(
+                Severity.WARNING,
+                message,
+                f"{attr} at line {line} holds modules in a plain container (static)",
+                ctx.at(line),
+                FIX,
+                confirmed=False,
+            )
+            for line, attr in hits[:1]
+        ]

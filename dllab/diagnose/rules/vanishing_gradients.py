@@ -23,8 +23,14 @@ def ordered_norms(ctx: Context, model: str, early: bool = True) -> dict[str, flo
     """Median gradient norm per layer (the first steps when `early`), in forward order."""
     history: dict[str, list[float]] = ctx.obs.get("grad_norms", {}).get(model, {})
     meta = next((m for m in ctx.models() if m["name"] == model), {})
-    order = [n for n in meta.get("layers", []) if n in history] + [n for n in history if n not in meta.get("layers", [])]
-    return {n: statistics.median(history[n][:EARLY_STEPS] if early else history[n]) for n in order if history[n]}
+    order = [n for n in meta.get("layers", []) if n in history] + [
+        n for n in history if n not in meta.get("layers", [])
+    ]
+    return {
+        n: statistics.median(history[n][:EARLY_STEPS] if early else history[n])
+        for n in order
+        if history[n]
+    }
 
 
 class VanishingGradients(Rule):

@@ -1,0 +1,103 @@
+"""Per check: every buggy corpus case is found, and no clean case raises a warning or error."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dllab.diagnose.api import diagnose_file
+from dllab.diagnose.report import Report
+from dllab.diagnose.rules import CHECKS
+
+CORPUS = Path(__file__).parent / "corpus"
+BUGGY = sorted((CORPUS / "buggy").glob("*.py"))
+CLEAN = sorted((CORPUS / "clean").glob("*.py"))
+FAILURES = CORPUS / "failures"
+PROJECT = CORPUS / "project"
+MAX_STEPS = 100
+"""Small on purpose: every corpus script finishes (or shows its bug) well within it."""
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    """Children share 2 cores with other test runs: one intra-op thread each (same results)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OMP_NUM_THREADS", "1")
+        yield
+
+
+_reports: dict[tuple[str, tuple[str, ...], int, float], Report] = {}
+
+
+def expected(path: Path) -> set[str]:
+    """The check ids a corpus script declares in its `# expect:` header (empty for `clean`)."""
+    match = re.search(r"^# expect: (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    assert match, f"{path.name} has no '# expect:' line"
+    names = {n.strip() for n in match.group(1).split(",")}
+    return set() if names == {"clean"} else names
+
+
+def report_for(
+    path: Path, *args: str, max_steps: int = MAX_STEPS, time_limit: float = 60.0
+) -> Report:
+    """Diagnose `path` (cached: several tests read the same report)."""
+    key = (str(path), args, max_steps, time_limit)
+    if key not in _reports:
+        _reports[key] = diagnose_file(
+            path, args=args, max_steps=max_steps, time_limit=time_limit, device="cpu"
+        )
+    return _reports[key]
+
+
+BY_CHECK = {check: [p for p in BUGGY if check in expected(p)] for check in CHECKS}
+
+
+def describe(path: Path) -> str:
+    report = report_for(path)
+    found = (
+        ", ".join(f"{f.check}/{f.severity}@{f.location.line}" for f in report.findings) or "nothing"
+    )
+    return f"{path.name}: status {report.status} ({report.detail}), {report.steps_observed} steps, found {found}"
+
+
+def test_every_check_has_two_buggy_styles() -> None:
+    counts = Counter(check for p in BUGGY for check in expected(p))
+    assert set(counts) <= set(CHECKS), set(counts) - set(CHECKS)
+    assert {check: counts[check] for check in CHECKS if counts[check] < 2} == {}
+
+
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_check_finds_every_buggy_case(check: str) -> None:
+    """Recall on the corpus: each script seeded with `check` gets a finding with that id."""
+    missed = [describe(p) for p in BY_CHECK[check] if not report_for(p).has(check)]
+    assert missed == []
+
+
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_check_is_silent_on_clean_cases(check: str) -> None:
+    """Precision on the corpus: no clean script gets a warning or error from `check`."""
+    noisy = [
+        describe(p)
+        for p in CLEAN
+        if any(f.check == check and f.severity.rank >= 1 for f in report_for(p).findings)
+    ]
+    assert noisy == []
+
+
+@pytest.mark.parametrize("path", CLEAN, ids=lambda p: p.stem)
+def test_clean_case_runs_to_a_diagnosis(path: Path) -> None:
+    report = report_for(path)
+    assert report.diagnosed, describe(path)
+    assert report.at_or_above("warning") == [], describe(path)
+
+
+@pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
+def test_buggy_findings_carry_evidence_and_a_line(path: Path) -> None:
+    for finding in report_for(path).findings:
+        if finding.check in expected(path):
+            assert finding.evidence and finding.fix and finding.lesson
+            assert finding.location.file and finding.location.line, describe(path)
