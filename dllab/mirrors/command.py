@@ -3,9 +3,9 @@
 Visdom's own launcher (`python -m visdom.server`) binds every interface with no
 login, and crashes without internet while it downloads the page's JavaScript
 from CDNs. This command starts the server through `run_server.main()` (which
-skips the download), always with `-bind_local`, keeps its envs under dllab's
-data dir, and stops it with SIGINT, the signal on which Visdom saves its envs
-(SIGTERM loses them).
+skips the download; see `_server.py`), always with `-bind_local`, keeps its
+envs under dllab's data dir, and stops it with SIGINT, on which `_server.py`
+saves every env (Visdom itself loses them on SIGTERM, and 0.2.4 even on SIGINT).
 """
 
 from __future__ import annotations
@@ -24,11 +24,6 @@ from types import FrameType
 import click
 
 from dllab.mirrors._client import VisdomClient
-
-SERVER_CODE = (
-    "import sys; sys.argv[0] = 'visdom'; from visdom.server.run_server import main; main()"
-)
-"""The server's entry point without `download_scripts()` (the CDN download that fails offline)."""
 
 INSTALL = (
     "printf 'setuptools<81\\n' > /tmp/c.txt; PIP_CONSTRAINT=/tmp/c.txt "
@@ -129,7 +124,7 @@ def visdom(port: int, fetch_assets: bool) -> None:
     args = ["-port", str(port), "-bind_local", "-env_path", str(env_path) + os.sep]
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER_CODE, *args, "-logging_level", "WARNING"],
+            [sys.executable, "-m", "dllab.mirrors._server", *args, "-logging_level", "WARNING"],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
