@@ -1,0 +1,135 @@
+"""Visdom mirror overhead: a lesson run with the mirror on vs the same run without it.
+
+Three variants run side by side in this one process, interleaved (the order
+rotates every repeat), so machine load hits them alike:
+
+* off  — `Run(...)` with no mirror (the run record is written in every variant);
+* up   — plus `VisdomMirror` sending to a real Visdom server (started here, on
+         127.0.0.1 and a free port, through `dllab.mirrors._server`);
+* down — plus `VisdomMirror` pointed at a port where nothing listens.
+
+Throughput is arm-steps per second of wall time, from `Run.start()` until
+`run.wait()` returns (so the mirror's final flush at run end is included).
+The figure is the median over repeats of throughput(on) / throughput(off);
+target >= 0.95.
+
+    python benchmarks/visdom_overhead.py [--lesson vanishing-gradients] [--repeats 5] [--steps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dllab.curriculum.loader import load_course
+from dllab.engine import Run, default_config
+from dllab.mirrors import VisdomMirror
+from dllab.mirrors._client import VisdomClient
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(env_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dllab.mirrors._server",
+            "-port",
+            str(port),
+            "-bind_local",
+            "-env_path",
+            f"{env_path}{os.sep}",
+            "-logging_level",
+            "WARNING",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    client = VisdomClient(url, timeout_s=2)
+    deadline = time.monotonic() + 120
+    while not client.alive():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("the Visdom server did not start")
+        time.sleep(0.2)
+    return proc, url
+
+
+def timed(lesson, config, url: str | None, notices: list[str]) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    subscribers = [VisdomMirror(url, notify=notices.append)] if url else []
+    t0 = time.perf_counter()
+    run = Run(lesson, config, subscribers).start()
+    result = run.wait()
+    wall = time.perf_counter() - t0
+    assert result is not None and result.status.value == "completed", result
+    return wall, len(config.arms) * config.steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lesson", default="vanishing-gradients")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    home = Path(os.environ.setdefault("DLLAB_HOME", tempfile.mkdtemp(prefix="dllab-bench-")))
+    lesson = load_course().lesson(args.lesson)
+    config = default_config(lesson)
+    config.device = "cpu"
+    if args.steps:
+        config.steps = args.steps
+    server, up_url = start_server(home / "visdom")
+    down_url = f"http://127.0.0.1:{free_port()}"
+    variants = {"off": None, "up": up_url, "down": down_url}
+    notices: list[str] = []
+    try:
+        timed(lesson, config, None, notices)  # warm-up: data cache, first-call costs
+        walls: dict[str, list[float]] = {name: [] for name in variants}
+        names = list(variants)
+        for i in range(args.repeats):
+            for name in names[i % 3 :] + names[: i % 3]:
+                wall, _ = timed(lesson, config, variants[name], notices)
+                walls[name].append(wall)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(30)
+    print(
+        f"lesson {lesson.id}: {len(config.arms)} arms x {config.steps} steps, "
+        f"{args.repeats} interleaved repeats, torch threads {torch.get_num_threads()}"
+    )
+    print("  repeat   off wall    up wall  down wall   (seconds)")
+    for i in range(args.repeats):
+        print(
+            f"  {i + 1:>6} {walls['off'][i]:>10.3f} {walls['up'][i]:>10.3f} {walls['down'][i]:>10.3f}"
+        )
+    for name in ("up", "down"):
+        ratios = [
+            off / on for off, on in zip(walls["off"], walls[name], strict=True)
+        ]  # throughput on / off
+        print(
+            f"  throughput ratio mirror {name:>4} / off: median {statistics.median(ratios):.3f} "
+            f"(min {min(ratios):.3f}, max {max(ratios):.3f})  target >= 0.95"
+        )
+    down_notices = [n for n in notices if "not reachable" in n]
+    print(f"  notices: {len(down_notices)} 'not reachable' (one per server-down run)")
+
+
+if __name__ == "__main__":
+    main()
