@@ -80,6 +80,14 @@ def _shape(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     help="auto, cpu (hides CUDA from the script), cuda or cuda:N.",
 )
 @click.option("--no-charts", is_flag=True, help="Leave out the per-layer charts.")
+@click.option(
+    "--visdom",
+    "visdom_url",
+    is_flag=False,
+    flag_value="http://127.0.0.1:8097",
+    default=None,
+    help="Also send the per-layer charts to Visdom [default URL http://127.0.0.1:8097].",
+)
 def diagnose(
     script: str,
     script_args: tuple[str, ...],
@@ -92,6 +100,7 @@ def diagnose(
     classes: int | None,
     device: str,
     no_charts: bool,
+    visdom_url: str | None,
 ) -> None:
     """Find bugs in your own model and training script.
 
@@ -121,7 +130,10 @@ def diagnose(
         classes=classes,
     )
     emit(report, as_json=as_json, charts=not no_charts)
-    # The Visdom mirror (`--visdom`) will publish `report` here, after the terminal output.
+    if visdom_url:
+        from dllab.mirrors.report import mirror_report
+
+        mirror_report(report, visdom_url)
     sys.exit(report.exit_code(fail_on))
 
 
