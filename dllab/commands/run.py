@@ -87,9 +87,21 @@ def _check_hunt(lesson: Lesson, path: Path | None, as_json: bool) -> int:
     target = path or workspace_file(lesson)
     verdict = check_hunt(lesson, target)
     if as_json:
-        click.echo(json.dumps({"lesson": lesson.id, "file": str(target), "passed": verdict.passed, "problems": verdict.problems, "metrics": verdict.metrics}))
+        click.echo(
+            json.dumps(
+                {
+                    "lesson": lesson.id,
+                    "file": str(target),
+                    "passed": verdict.passed,
+                    "problems": verdict.problems,
+                    "metrics": verdict.metrics,
+                }
+            )
+        )
     elif verdict.passed:
-        click.echo(f"✓ Fixed! {target} trains as it should. Reference solution: {solution_path(lesson)}")
+        click.echo(
+            f"✓ Fixed! {target} trains as it should. Reference solution: {solution_path(lesson)}"
+        )
     else:
         click.echo(f"✗ Not yet: {target}")
         for problem in verdict.problems:

@@ -110,7 +110,9 @@ def _expect(lesson: Lesson, metrics: dict[str, float]) -> tuple[bool, str]:
     if verdict.passed:
         return True, ""
     values = ", ".join(f"{k} = {v:.4g}" for k, v in verdict.values.items() if math.isfinite(v))
-    return False, f"expected {lesson.bughunt.expect}" + (f" (got {values})" if values else "") + (f" [{verdict.error}]" if verdict.error else "")
+    return False, f"expected {lesson.bughunt.expect}" + (f" (got {values})" if values else "") + (
+        f" [{verdict.error}]" if verdict.error else ""
+    )
 
 
 def _diagnose_ids(path: Path) -> tuple[list[str], str]:

@@ -7,6 +7,7 @@ same stream, in-process or across the child-process pipe.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
@@ -41,6 +42,24 @@ class ArmStatus(str, Enum):
     """Its experiment code raised."""
 
 
+_QUOTED: dict[str, str] = {}
+
+
+def _quoted(text: str) -> str:
+    """JSON string literal of an arm or metric name, cached: the same few names repeat every step."""
+    q = _QUOTED.get(text)
+    if q is None:
+        q = json.dumps(text, ensure_ascii=False)
+        if len(_QUOTED) < 10_000:
+            _QUOTED[text] = q
+    return q
+
+
+def json_number(value: float) -> str:
+    """A JSON number (repr of a finite float is valid JSON), or null for NaN/inf."""
+    return repr(float(value)) if math.isfinite(value) else "null"
+
+
 @dataclass(frozen=True, slots=True)
 class MetricPoint:
     """One value of one metric of one arm at one step."""
@@ -61,6 +80,10 @@ class MetricPoint:
             "name": self.name,
             "value": value,
         }
+
+    def json_fields(self) -> str:
+        """`"arm":..,"step":..,"name":..,"value":..` rendered fast (JSON-lines writers call this per point)."""
+        return f'"arm":{_quoted(self.arm)},"step":{self.step},"name":{_quoted(self.name)},"value":{json_number(self.value)}'
 
 
 @dataclass(frozen=True)

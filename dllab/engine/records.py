@@ -54,12 +54,7 @@ class RecordWriter(Subscriber):
         self._log.flush()
 
     def on_metrics(self, points: list[MetricPoint]) -> None:
-        write = self._metrics.write
-        for p in points:
-            value = p.value if math.isfinite(p.value) else None
-            write(
-                f'{{"arm":{json.dumps(p.arm)},"step":{p.step},"name":{json.dumps(p.name)},"value":{json.dumps(value)}}}\n'
-            )
+        self._metrics.write("".join(f"{{{p.json_fields()}}}\n" for p in points))
         now = time.monotonic()
         if now - self._last_flush > 2.0:  # a crash loses at most ~2 s of points
             self._metrics.flush()

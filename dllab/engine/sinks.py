@@ -37,12 +37,7 @@ class JsonLinesWriter(Subscriber):
         self.out.flush()
 
     def on_metrics(self, points: list[MetricPoint]) -> None:
-        write = self.out.write
-        for p in points:
-            value = p.value if math.isfinite(p.value) else None
-            write(
-                f'{{"type":"metric","arm":{json.dumps(p.arm)},"step":{p.step},"name":{json.dumps(p.name)},"value":{json.dumps(value)}}}\n'
-            )
+        self.out.write("".join(f'{{"type":"metric",{p.json_fields()}}}\n' for p in points))
         now = time.monotonic()
         if now - self._last_flush >= self.flush_interval_s:
             self.out.flush()
