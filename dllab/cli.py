@@ -121,7 +121,7 @@ def _unavailable(name: str) -> click.Command:
     help="Mirror live curves to a Visdom server [default URL http://127.0.0.1:8097].",
 )
 @click.pass_context
-def cli(ctx: click.Context, **options: Any) -> None:
+def cli(ctx: click.Context, /, **options: Any) -> None:
     """dllab: learn why networks train or fail to train, and debug your own.
 
     Run `dllab` alone to open the lab.

@@ -43,7 +43,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error names the file, line and column."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data: dict[str, Any] = tomllib.load(fh)
+            return data
     except FileNotFoundError:
         raise LessonError(path, "file not found") from None
     except tomllib.TOMLDecodeError as exc:

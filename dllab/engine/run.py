@@ -188,7 +188,7 @@ class Run:
                     )
             self.dispatcher.ended(status, message)
         else:
-            self.dispatcher.ended(RunStatus(end["status"]), end.get("message", ""))
+            self.dispatcher.ended(RunStatus(end["status"]), str(end.get("message", "")))
 
     def _read_events(self, stream: IO[bytes] | None) -> dict[str, object] | None:
         assert stream is not None

@@ -91,4 +91,4 @@ def circles(
 def minibatches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
     """Index tensors of one shuffled epoch."""
     order = torch.randperm(n, generator=generator)
-    return list(order.split(batch_size))
+    return list(torch.split(order, batch_size))

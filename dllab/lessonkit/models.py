@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
 
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "sigmoid": nn.Sigmoid,
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
@@ -41,8 +42,10 @@ def init_linear(layer: nn.Linear, scheme: str, activation: str = "relu") -> None
             )
             nn.init.xavier_uniform_(w, gain=gain)
         elif scheme == "kaiming":
-            nonlinearity = "leaky_relu" if activation == "leaky_relu" else "relu"
-            nn.init.kaiming_normal_(w, nonlinearity=nonlinearity)
+            if activation == "leaky_relu":
+                nn.init.kaiming_normal_(w, nonlinearity="leaky_relu")
+            else:
+                nn.init.kaiming_normal_(w, nonlinearity="relu")
         elif scheme == "zeros":
             w.zero_()
         elif scheme == "constant":
