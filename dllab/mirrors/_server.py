@@ -47,6 +47,8 @@ def main(argv: list[str]) -> None:
         apps.append(self)
 
     app_module.Application.__init__ = remember
+    # a process started in the background by a non-interactive shell inherits SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     sys.argv = ["visdom", *argv]
     try:

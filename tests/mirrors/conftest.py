@@ -18,10 +18,6 @@ import pytest
 
 from dllab.mirrors._client import VisdomClient
 
-SERVER_CODE = (
-    "import sys; sys.argv[0] = 'visdom'; from visdom.server.run_server import main; main()"
-)
-
 
 def free_port() -> int:
     """A port nothing listens on right now."""
@@ -60,15 +56,15 @@ class VisdomServer:
 
 
 def start_server(env_path: Path, port: int | None = None) -> VisdomServer:
-    """Start `run_server.main()` (no CDN download) with -bind_local; wait until it answers."""
+    """Start Visdom's `run_server.main()` with -bind_local on 127.0.0.1; wait until it answers."""
     port = port or free_port()
     env_path.mkdir(parents=True, exist_ok=True)
     log = (env_path / "server.log").open("ab")
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-c",
-            SERVER_CODE,
+            "-m",
+            "dllab.mirrors._server",  # run_server.main() (no CDN download), saves envs on SIGINT
             "-port",
             str(port),
             "-bind_local",
