@@ -1,0 +1,76 @@
+"""logits-not-probabilities: Softmax before CrossEntropyLoss floors the loss and shrinks gradients; bug hunt."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dllab.curriculum.bughunt import check_hunt
+from dllab.curriculum.loader import load_course
+from tests.lessons.conftest import claim_values, run_lesson
+
+FLOOR_10 = math.log(1 + 9 / math.e)  # 1.4612
+
+
+def test_default_run_shows_the_claim() -> None:
+    """SGD 0.1: softmax arm never below 1.461 (min 1.65), gradients ~10x smaller, val acc 0.49 vs 0.92 at epoch 5."""
+    result, _ = run_lesson("logits-not-probabilities")
+    values = claim_values(result)
+    assert result.claim and result.claim["passed"], result.claim
+    assert values["first(softmax.loss_floor)"] == pytest.approx(FLOOR_10, abs=1e-4)
+    assert values["min(softmax.loss)"] > FLOOR_10
+    assert values["tail_mean(logits.loss, 21)"] < 0.2  # measured 0.036
+    assert (
+        values["first(softmax.grad_logit)"] < 0.3 * values["first(logits.grad_logit)"]
+    )  # 0.18 vs 1.80
+    assert values["at(logits.val_acc, 105)"] > 0.9  # measured 0.924
+    assert values["at(softmax.val_acc, 105)"] < 0.8  # measured 0.494
+
+
+def test_adam_hides_the_bug_from_accuracy_but_not_from_the_loss() -> None:
+    """Adam 1e-3: both arms reach ~0.96 val acc, yet the softmax arm's loss still sits on the floor."""
+    result, run = run_lesson("logits-not-probabilities", ["optimizer=adam", "lr=0.001"])
+    values = claim_values(result)
+    assert run.history.series("softmax", "val_acc").last[1] > 0.9  # type: ignore[union-attr]
+    assert values["min(softmax.loss)"] > FLOOR_10
+    assert values["tail_mean(logits.loss, 21)"] < 0.5 * FLOOR_10
+
+
+def test_two_classes_lower_the_floor() -> None:
+    """n_classes=2: the floor is log(1 + 1/e) = 0.3133 and the softmax arm stays above it."""
+    _, run = run_lesson("logits-not-probabilities", ["n_classes=2"], steps=100)
+    floor = run.history.series("softmax", "loss_floor").first[1]  # type: ignore[union-attr]
+    assert floor == pytest.approx(math.log(1 + 1 / math.e), abs=1e-6)
+    assert run.history.series("softmax", "loss").lo > floor  # type: ignore[union-attr]
+
+
+def _lesson():  # type: ignore[no-untyped-def]
+    return load_course().lesson("logits-not-probabilities")
+
+
+def test_bughunt_broken_script_fails_its_expectation() -> None:
+    """The shipped bughunt.py runs but misses val_acc > 0.9 / train_loss < 0.5 (measured 0.47 / 2.23)."""
+    lesson = _lesson()
+    verdict = check_hunt(lesson, lesson.dir / "bughunt.py", use_diagnose=False)
+    assert not verdict.passed
+    assert verdict.metrics["val_acc"] < 0.8
+    assert verdict.metrics["train_loss"] > FLOOR_10
+
+
+def test_bughunt_solution_passes() -> None:
+    """solution.py (Softmax removed) reaches val_acc 0.958, train_loss 0.11 in the same 10 epochs."""
+    lesson = _lesson()
+    verdict = check_hunt(lesson, lesson.dir / "solution.py", use_diagnose=False)
+    assert verdict.passed, verdict.problems
+    assert verdict.metrics["val_acc"] > 0.9
+
+
+def test_bughunt_with_diagnose() -> None:
+    """diagnose reports double-softmax on the broken script and not on the solution."""
+    pytest.importorskip("dllab.diagnose.api")
+    lesson = _lesson()
+    broken = check_hunt(lesson, lesson.dir / "bughunt.py")
+    assert "double-softmax" in broken.findings
+    fixed = check_hunt(lesson, lesson.dir / "solution.py")
+    assert fixed.passed, fixed.problems
