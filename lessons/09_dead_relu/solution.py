@@ -1,0 +1,64 @@
+"""Train a 3-hidden-layer ReLU MLP on the 8x8 digits.
+
+Reference solution of the dead-relu bug hunt: Adam's step moves every weight
+by about `lr` whatever its gradient, so lr 0.05 threw most hidden units into
+the region where they output 0 for every image, and a unit that never fires
+gets no gradient to come back. Adam's usual lr 1e-3 keeps them alive.
+"""
+
+import json
+
+import torch
+from torch import nn
+
+from dllab.lessonkit.data import digits
+
+# -----------------------------------------------------------------------------
+# config
+width = 128  # units per hidden layer
+epochs = 20  # 21 steps per epoch at batch 64
+batch_size = 64
+lr = 1e-3  # FIX: was 0.05; Adam moves each weight ~lr per step, 0.05 killed most ReLUs
+seed = 0
+# -----------------------------------------------------------------------------
+
+torch.manual_seed(seed)
+torch.set_num_threads(1)  # tiny tensors: one thread is faster
+data = digits("standardize")  # 1297 train / 500 val, 64 features, z-scored
+
+model = nn.Sequential(
+    nn.Linear(64, width), nn.ReLU(),
+    nn.Linear(width, width), nn.ReLU(),
+    nn.Linear(width, width), nn.ReLU(),
+    nn.Linear(width, 10),
+)  # fmt: skip
+for m in model:
+    if isinstance(m, nn.Linear):
+        nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+        nn.init.zeros_(m.bias)
+optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+
+
+@torch.no_grad()
+def evaluate(x, y):
+    model.eval()
+    logits = model(x)  # (N, 64) -> (N, 10)
+    loss = nn.functional.cross_entropy(logits, y).item()
+    acc = (logits.argmax(1) == y).float().mean().item()
+    model.train()
+    return loss, acc
+
+
+for epoch in range(epochs):
+    for idx in torch.randperm(len(data.x_train)).split(batch_size):
+        loss = nn.functional.cross_entropy(model(data.x_train[idx]), data.y_train[idx])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    train_loss, _ = evaluate(data.x_train, data.y_train)
+    val_loss, val_acc = evaluate(data.x_val, data.y_val)
+    print(
+        f"epoch {epoch + 1:2d}  train loss {train_loss:.4f}  val loss {val_loss:.4f}  val acc {val_acc:.3f}"
+    )
+
+print("RESULT " + json.dumps({"val_acc": val_acc, "train_loss": train_loss}))
