@@ -8,8 +8,14 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         )
         self.head = nn.Linear(32 * 7 * 7, 10)
 
@@ -21,9 +27,9 @@ torch.manual_seed(0)
 model = Net()
 opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
 X, y = torch.randn(1920, 1, 28, 28), torch.randint(0, 10, (1920,))
-for epoch in range(5):
+for _epoch in range(5):
     model.train()
     for i in range(0, 1920, 64):
         opt.zero_grad()
-        nn.functional.cross_entropy(model(X[i:i + 64]), y[i:i + 64]).backward()
+        nn.functional.cross_entropy(model(X[i : i + 64]), y[i : i + 64]).backward()
         opt.step()

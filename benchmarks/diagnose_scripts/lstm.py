@@ -24,8 +24,8 @@ hidden = None
 for i in range(0, 32 * 200, 32):
     if hidden is not None:
         hidden = tuple(h.detach() for h in hidden)
-    logits, hidden = model(data[:, i:i + 32], hidden)
-    loss = nn.functional.cross_entropy(logits.reshape(-1, 64), data[:, i + 1:i + 33].reshape(-1))
+    logits, hidden = model(data[:, i : i + 32], hidden)
+    loss = nn.functional.cross_entropy(logits.reshape(-1, 64), data[:, i + 1 : i + 33].reshape(-1))
     opt.zero_grad()
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), 1.0)
