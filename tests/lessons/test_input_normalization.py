@@ -1,0 +1,30 @@
+"""input-normalization: raw features 100x apart diverge or crawl; standardized ones converge."""
+
+from __future__ import annotations
+
+from tests.lessons.conftest import claim_values, run_arms, run_lesson
+
+
+def test_default_run_shows_the_claim() -> None:
+    """Raw at lr 0.1 diverges (step 5), raw at 5e-5 stays near loss 9, z-score reaches 0.0093."""
+    result, _ = run_lesson("input-normalization")
+    values = claim_values(result)
+    assert result.claim and result.claim["passed"], result.claim
+    assert values["nonfinite_step(raw_fast.loss)"] < 20  # measured 5
+    assert values["last(raw_slow.loss)"] > 1  # measured 9.0
+    assert values["last(raw_slow.w1)"] < 2  # measured 0.054 (true 3)
+    assert values["last(zscore.loss)"] < 0.02  # measured 0.0093 (noise floor 0.01)
+    assert values["first(raw_slow.curvature_ratio)"] > 1000  # measured 1.1e4
+    assert values["first(zscore.curvature_ratio)"] < 2  # measured 1.03
+    assert result.arms["raw_fast"] == "diverged"
+
+
+def test_equal_scales_flip_the_raw_arm() -> None:
+    """scale=1: both features have std 1, and raw inputs at lr 0.1 converge like standardized ones."""
+    _, run = run_arms("input-normalization", ["raw_fast"], ["scale=1"])
+    loss = run.history.series("raw_fast", "loss")
+    w1 = run.history.series("raw_fast", "w1")
+    assert loss is not None and w1 is not None
+    assert loss.first_nonfinite_step is None
+    assert loss.last[1] < 0.02
+    assert abs(w1.last[1] - 3) < 0.05
