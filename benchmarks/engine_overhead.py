@@ -49,7 +49,13 @@ def _bare(lesson, config) -> tuple[float, float]:  # type: ignore[no-untyped-def
     gens = []
     for arm in config.arms:
         torch.manual_seed(config.seed)
-        cfg = ArmConfig(arm_values(lesson, config, arm), arm=arm, steps=config.steps, seed=config.seed, device=device)
+        cfg = ArmConfig(
+            arm_values(lesson, config, arm),
+            arm=arm,
+            steps=config.steps,
+            seed=config.seed,
+            device=device,
+        )
         gens.append(experiment(cfg))
     for _ in range(config.steps):  # the same round-robin order as the engine
         for gen in gens:
@@ -81,7 +87,12 @@ def main() -> None:
     parser.add_argument("--lesson", default="vanishing-gradients")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=None)
-    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 keeps shared machines comparable)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch intra-op threads (1 keeps shared machines comparable)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     os.environ.setdefault("DLLAB_HOME", tempfile.mkdtemp(prefix="dllab-bench-"))
@@ -99,12 +110,18 @@ def main() -> None:
         rows.append((b_wall, e_wall, b_cpu, e_cpu))
         walls.append(e_wall / b_wall)
         cpus.append(e_cpu / b_cpu)
-    print(f"lesson {lesson.id}: {len(config.arms)} arms x {config.steps} steps, {args.repeats} interleaved repeats, torch threads {torch.get_num_threads()}")
+    print(
+        f"lesson {lesson.id}: {len(config.arms)} arms x {config.steps} steps, {args.repeats} interleaved repeats, torch threads {torch.get_num_threads()}"
+    )
     print("  repeat   bare wall  engine wall   bare cpu  engine cpu")
     for i, (bw, ew, bc, ec) in enumerate(rows, 1):
         print(f"  {i:>6} {bw:>10.3f} {ew:>12.3f} {bc:>10.3f} {ec:>11.3f}")
-    print(f"  ratio engine/bare, wall time:          median {statistics.median(walls):.3f}  (min {min(walls):.3f})")
-    print(f"  ratio engine/bare, training-thread CPU: median {statistics.median(cpus):.3f}  (min {min(cpus):.3f})  target <= 1.05")
+    print(
+        f"  ratio engine/bare, wall time:          median {statistics.median(walls):.3f}  (min {min(walls):.3f})"
+    )
+    print(
+        f"  ratio engine/bare, training-thread CPU: median {statistics.median(cpus):.3f}  (min {min(cpus):.3f})  target <= 1.05"
+    )
 
 
 if __name__ == "__main__":

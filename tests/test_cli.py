@@ -13,11 +13,19 @@ import pytest
 TOY = str(Path(__file__).parent / "engine" / "toy_course")
 
 
-def dllab(*args: str, course: str | None = TOY, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def dllab(
+    *args: str, course: str | None = TOY, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ}
     if course:
         env["DLLAB_LESSONS"] = course
-    return subprocess.run([sys.executable, "-m", "dllab", *args], capture_output=True, text=True, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "dllab", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def test_help_is_fast_and_does_not_import_torch() -> None:
@@ -32,10 +40,15 @@ def test_json_stream_schema() -> None:
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     start, metrics, end = lines[0], lines[1:-1], lines[-1]
-    assert start["type"] == "start" and start["lesson"] == "toy" and start["arms"] == ["slow", "fast"]
+    assert (
+        start["type"] == "start" and start["lesson"] == "toy" and start["arms"] == ["slow", "fast"]
+    )
     assert start["device"] == "cpu" and start["config"]["knobs"]["noise"] is False
     assert {"run", "steps", "record_dir"} <= set(start)
-    assert all(m["type"] == "metric" and set(m) == {"type", "arm", "step", "name", "value"} for m in metrics)
+    assert all(
+        m["type"] == "metric" and set(m) == {"type", "arm", "step", "name", "value"}
+        for m in metrics
+    )
     assert len(metrics) == 2 * 5 * 2
     assert end["type"] == "end" and end["status"] == "completed"
     assert end["claim"]["passed"] is True and end["claim"]["details"][0]["values"]
@@ -46,7 +59,9 @@ def test_json_stream_schema() -> None:
 def test_json_nan_is_null_and_stdout_stays_json() -> None:
     out = dllab("run", "toy", "--json", "--steps", "6", "--set", "nan_at=3")
     lines = [json.loads(line) for line in out.stdout.splitlines()]
-    nans = [m for m in lines if m["type"] == "metric" and m["name"] == "loss" and m["value"] is None]
+    nans = [
+        m for m in lines if m["type"] == "metric" and m["name"] == "loss" and m["value"] is None
+    ]
     assert nans and lines[-1]["arms"] == {"slow": "diverged", "fast": "diverged"}
 
 
@@ -54,7 +69,11 @@ def test_failed_run_json_and_exit_code() -> None:
     out = dllab("run", "toy", "--json", "--set", "fail_at=2")
     end = json.loads(out.stdout.splitlines()[-1])
     assert out.returncode == 1
-    assert end["status"] == "failed" and "boom at step 2" in end["message"] and end["claim"]["passed"] is False
+    assert (
+        end["status"] == "failed"
+        and "boom at step 2" in end["message"]
+        and end["claim"]["passed"] is False
+    )
     assert "Traceback" not in out.stderr
 
 
@@ -115,7 +134,11 @@ def test_malformed_course_is_reported(tmp_path: Path) -> None:
     shutil.copytree(TOY, tmp_path / "c")
     (tmp_path / "c" / "01_toy" / "lesson.toml").write_text("steps = [")
     out = dllab("lessons", course=str(tmp_path / "c"))
-    assert out.returncode == 2 and "lesson.toml: invalid TOML" in out.stderr and "Traceback" not in out.stderr
+    assert (
+        out.returncode == 2
+        and "lesson.toml: invalid TOML" in out.stderr
+        and "Traceback" not in out.stderr
+    )
     out = dllab("lessons", "check", course=str(tmp_path / "c"))
     assert out.returncode == 1 and "invalid TOML" in out.stderr
 

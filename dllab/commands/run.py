@@ -7,8 +7,8 @@ import io
 import json
 import os
 import sys
-from pathlib import Path
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import IO
 
 import click

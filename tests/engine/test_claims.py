@@ -53,7 +53,18 @@ def test_missing_series_is_pending_not_failed() -> None:
 
 @pytest.mark.parametrize(
     "expr",
-    ["__import__('os').system('x')", "relu.loss.__class__", "open('f')", "[1, 2]", "lambda: 1", "first(1)", "'text' == 'text'", "x < 1", "relu.loss if 1 else 2", "unknown.loss < 1"],
+    [
+        "__import__('os').system('x')",
+        "relu.loss.__class__",
+        "open('f')",
+        "[1, 2]",
+        "lambda: 1",
+        "first(1)",
+        "'text' == 'text'",
+        "x < 1",
+        "relu.loss if 1 else 2",
+        "unknown.loss < 1",
+    ],
 )
 def test_anything_outside_the_whitelist_is_rejected(expr: str) -> None:
     with pytest.raises(ClaimSyntaxError):

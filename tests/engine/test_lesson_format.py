@@ -20,25 +20,101 @@ def edit(path: Path, old: str, new: str) -> None:
 
 CASES = [
     ("bad TOML", "01_toy/lesson.toml", "steps = 50", "steps = = 50", "lesson.toml: invalid TOML"),
-    ("unknown knob type", "01_toy/lesson.toml", 'type = "bool"', 'type = "boolean"', "[knobs.noise.type]: unknown knob type 'boolean'"),
-    ("default out of range", "01_toy/lesson.toml", "default = 0.1\nmin = 0.0", "default = 99.0\nmin = 0.0", "[knobs.lr.default]: default 99.0 is outside"),
-    ("choice default not a choice", "01_toy/lesson.toml", 'default = "a"', 'default = "c"', "[knobs.mode.default]"),
-    ("arm sets unknown knob", "01_toy/lesson.toml", "set = { lr = 0.01 }", "set = { lrr = 0.01 }", "[arms.slow.set.lrr]: sets unknown knob"),
-    ("claim names unknown arm", "01_toy/lesson.toml", "last(fast.loss) <", "last(quick.loss) <", "[claims[0].expr]"),
-    ("claim uses code", "01_toy/lesson.toml", "last(fast.loss) < last(slow.loss)", "__import__('os')", "[claims[0].expr]"),
-    ("missing steps", "01_toy/lesson.toml", "steps = 50\n", "", "[steps]: required field is missing"),
-    ("unknown chart kind", "01_toy/lesson.toml", 'kind = "line"', 'kind = "pie"', "[charts[0].kind]: unknown chart kind 'pie'"),
+    (
+        "unknown knob type",
+        "01_toy/lesson.toml",
+        'type = "bool"',
+        'type = "boolean"',
+        "[knobs.noise.type]: unknown knob type 'boolean'",
+    ),
+    (
+        "default out of range",
+        "01_toy/lesson.toml",
+        "default = 0.1\nmin = 0.0",
+        "default = 99.0\nmin = 0.0",
+        "[knobs.lr.default]: default 99.0 is outside",
+    ),
+    (
+        "choice default not a choice",
+        "01_toy/lesson.toml",
+        'default = "a"',
+        'default = "c"',
+        "[knobs.mode.default]",
+    ),
+    (
+        "arm sets unknown knob",
+        "01_toy/lesson.toml",
+        "set = { lr = 0.01 }",
+        "set = { lrr = 0.01 }",
+        "[arms.slow.set.lrr]: sets unknown knob",
+    ),
+    (
+        "claim names unknown arm",
+        "01_toy/lesson.toml",
+        "last(fast.loss) <",
+        "last(quick.loss) <",
+        "[claims[0].expr]",
+    ),
+    (
+        "claim uses code",
+        "01_toy/lesson.toml",
+        "last(fast.loss) < last(slow.loss)",
+        "__import__('os')",
+        "[claims[0].expr]",
+    ),
+    (
+        "missing steps",
+        "01_toy/lesson.toml",
+        "steps = 50\n",
+        "",
+        "[steps]: required field is missing",
+    ),
+    (
+        "unknown chart kind",
+        "01_toy/lesson.toml",
+        'kind = "line"',
+        'kind = "pie"',
+        "[charts[0].kind]: unknown chart kind 'pie'",
+    ),
     ("bad device", "01_toy/lesson.toml", "seed = 0", 'seed = 0\ndevice = "tpu"', "[device]"),
-    ("missing questions", "01_toy/en.md", "## Questions", "## Quests", "en.md [questions]: missing '## Questions' section"),
+    (
+        "missing questions",
+        "01_toy/en.md",
+        "## Questions",
+        "## Quests",
+        "en.md [questions]: missing '## Questions' section",
+    ),
     ("no hints", "01_toy/zh.md", "1. It is a toy.", "", "zh.md [hints]"),
-    ("unknown chapter", "lessons.toml", 'chapter = "toy"', 'chapter = "nope"', "[lessons[0].chapter]: unknown chapter 'nope'"),
-    ("bad lesson id", "lessons.toml", 'id = "toy"\ndir', 'id = "Toy Lesson"\ndir', "[lessons[0].id]"),
-    ("missing folder", "lessons.toml", 'dir = "01_toy"', 'dir = "02_nothing"', "02_nothing [dir]: lesson folder does not exist"),
+    (
+        "unknown chapter",
+        "lessons.toml",
+        'chapter = "toy"',
+        'chapter = "nope"',
+        "[lessons[0].chapter]: unknown chapter 'nope'",
+    ),
+    (
+        "bad lesson id",
+        "lessons.toml",
+        'id = "toy"\ndir',
+        'id = "Toy Lesson"\ndir',
+        "[lessons[0].id]",
+    ),
+    (
+        "missing folder",
+        "lessons.toml",
+        'dir = "01_toy"',
+        'dir = "02_nothing"',
+        "02_nothing [dir]: lesson folder does not exist",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "file", "old", "new", "message"), CASES, ids=[c[0] for c in CASES])
-def test_malformed_lesson_names_file_and_field(course_copy: Path, name: str, file: str, old: str, new: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "file", "old", "new", "message"), CASES, ids=[c[0] for c in CASES]
+)
+def test_malformed_lesson_names_file_and_field(
+    course_copy: Path, name: str, file: str, old: str, new: str, message: str
+) -> None:
     edit(course_copy / file, old, new)
     with pytest.raises(LessonError) as info:
         load_course(course_copy)
@@ -57,7 +133,10 @@ def test_missing_text_file(course_copy: Path) -> None:
     ("source", "message"),
     [
         ("def run(cfg):\n    yield {\n", "fails to import (line 2): SyntaxError"),
-        ("import torch\nraise ImportError('no module named foo')\n", "fails to import (line 2): ImportError"),
+        (
+            "import torch\nraise ImportError('no module named foo')\n",
+            "fails to import (line 2): ImportError",
+        ),
         ("x = 1\n", "defines no run(cfg) generator function"),
     ],
 )

@@ -135,7 +135,11 @@ def test_child_segfault_ends_the_run_not_the_program() -> None:
 
 def test_child_exception_and_stop() -> None:
     result = Run(toy_lesson(), toy_config(["fail_at=2"]), isolate=True).start().wait(60)
-    assert result is not None and result.status is RunStatus.FAILED and "boom at step 2" in result.message
+    assert (
+        result is not None
+        and result.status is RunStatus.FAILED
+        and "boom at step 2" in result.message
+    )
     run = Run(toy_lesson(), toy_config(["step_sleep=0.02"], steps=100_000), isolate=True).start()
     while run.history.last_step() < 2:
         time.sleep(0.02)
@@ -155,7 +159,12 @@ def test_child_prints_cannot_corrupt_the_event_stream(tmp_path, monkeypatch) -> 
     course = tmp_path / "course"
     shutil.copytree(TOY, course)
     exp = course / "01_toy" / "experiment.py"
-    exp.write_text(exp.read_text().replace("        yield {", "        os.write(1, b'{not json from C}\\n'); print('hello')\n        yield {"))
+    exp.write_text(
+        exp.read_text().replace(
+            "        yield {",
+            "        os.write(1, b'{not json from C}\\n'); print('hello')\n        yield {",
+        )
+    )
     from dllab.curriculum.loader import load_course
 
     lesson = load_course(course).lesson("toy")

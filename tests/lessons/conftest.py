@@ -10,7 +10,9 @@ from dllab.curriculum.loader import load_course
 from dllab.engine import Run, RunEnded, apply_settings, default_config
 
 
-def run_lesson(lesson_id: str, settings: Sequence[str] = (), steps: int | None = None, seed: int | None = None) -> tuple[RunEnded, Run]:
+def run_lesson(
+    lesson_id: str, settings: Sequence[str] = (), steps: int | None = None, seed: int | None = None
+) -> tuple[RunEnded, Run]:
     """Run a lesson on CPU with optional knob changes; fail the test if it does not complete."""
     lesson = load_course().lesson(lesson_id)
     config = apply_settings(lesson, default_config(lesson), settings)

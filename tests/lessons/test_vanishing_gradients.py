@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from tests.lessons.conftest import claim_values, run_lesson
 
 
@@ -14,12 +16,12 @@ def test_default_run_shows_the_claim() -> None:
     assert 1e-2 < values["first(relu.grad_ratio)"] < 1e2
     # the per-layer bars: sigmoid gradients shrink monotonically towards layer 1
     sig = [run.history.series("sigmoid", f"grad_norm/L{i}").first[1] for i in range(1, 11)]  # type: ignore[union-attr]
-    assert all(a < b for a, b in zip(sig, sig[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(sig))
 
 
 def test_depth_five_still_contrasts_but_less() -> None:
     """At depth 5 the sigmoid ratio is still small (~7e-4) but far above depth 10's ~4e-8."""
-    result, run = run_lesson("vanishing-gradients", ["depth=5"], steps=1)
+    _result, run = run_lesson("vanishing-gradients", ["depth=5"], steps=1)
     ratio = run.history.series("sigmoid", "grad_ratio").first[1]  # type: ignore[union-attr]
     assert 1e-5 < ratio < 1e-2
     assert run.history.series("relu", "grad_ratio").first[1] > 1e-2  # type: ignore[union-attr]
@@ -27,5 +29,5 @@ def test_depth_five_still_contrasts_but_less() -> None:
 
 def test_relu_with_default_init_vanishes_at_depth_20() -> None:
     """ReLU alone is not enough: with PyTorch's default init at depth 20 the ratio collapses too."""
-    result, run = run_lesson("vanishing-gradients", ["depth=20", "relu.init=default"], steps=1)
+    _result, run = run_lesson("vanishing-gradients", ["depth=20", "relu.init=default"], steps=1)
     assert run.history.series("relu", "grad_ratio").first[1] < 1e-4  # type: ignore[union-attr]
