@@ -131,7 +131,7 @@ def _draw_bars(
     if not names:
         return
     layer_labels = [n[len(spec.prefix) :] for n in names]
-    groups: list[list[float]] = []
+    raw: list[list[float]] = []
     arm_labels = []
     for arm in arms:
         values = []
@@ -140,18 +140,38 @@ def _draw_bars(
             point = (
                 None if series is None else (series.first if spec.at == "first" else series.last)
             )
-            v = point[1] if point else math.nan
-            if spec.log_y:
-                # bars cannot start at 0 on a log axis: show log10 of the value instead
-                v = math.log10(v) if v > 0 and math.isfinite(v) else -20.0
-            values.append(v if math.isfinite(v) else 0.0)
-        groups.append(values)
+            values.append(point[1] if point else math.nan)
+        raw.append(values)
         arm_labels.append(labels.get(arm, arm))
     colors = [arm_color(i) for i in range(len(arms))]
+    if spec.log_y:
+        groups, ticks = _log_bars(raw)
+    else:
+        groups, ticks = [[v if math.isfinite(v) else 0.0 for v in row] for row in raw], None
     plt.multiple_bar(layer_labels, groups, labels=arm_labels, color=colors)
     plt.xlabel("layer")
-    if spec.log_y:
-        plt.ylabel("log10")
+    if ticks is not None:
+        plt.yticks(*ticks)
+
+
+def _log_bars(raw: list[list[float]]) -> tuple[list[list[float]], tuple[list[float], list[str]]]:
+    """Bar heights above a floor one decade below the smallest value, with 1e-k tick labels.
+
+    plotext bars start at 0 and cannot use a log axis, and raw log10 values would
+    hang down from 0 (the smallest gradient drawn as the longest bar). Lifting
+    them onto a floor keeps "taller = larger" and labels the decades.
+    """
+    logs = [[math.log10(v) if v > 0 and math.isfinite(v) else math.nan for v in row] for row in raw]
+    finite = [v for row in logs for v in row if math.isfinite(v)]
+    if not finite:
+        return [[0.0] * len(row) for row in raw], ([0.0], ["0"])
+    floor = math.floor(min(finite)) - 1
+    top = math.ceil(max(finite))
+    heights = [[v - floor if math.isfinite(v) else 0.0 for v in row] for row in logs]
+    span = top - floor
+    stride = max(1, math.ceil(span / 6))  # about six labelled decades fit any chart height
+    decades = list(range(floor, top + 1, stride))
+    return heights, ([float(d - floor) for d in decades], [f"1e{d}" for d in decades])
 
 
 def _draw_xy(
