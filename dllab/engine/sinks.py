@@ -30,7 +30,7 @@ class JsonLinesWriter(Subscriber):
         self._last_flush = 0.0
 
     def _line(self, data: dict[str, object]) -> None:
-        self.out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        self.out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
 
     def on_run_start(self, event: RunStarted) -> None:
         self._line(event.to_json())
