@@ -79,7 +79,18 @@ class VisdomSender:
 
 
 class VisdomMirror(Subscriber):
-    """A subscriber that mirrors every chart of a run to Visdom, one env per run."""
+    """A subscriber that mirrors every chart of a run to Visdom, one env per run.
+
+    Args:
+        url: the server, e.g. http://127.0.0.1:8097 (a path prefix is kept as Visdom's base_url).
+        env: the env name; default the run id (lesson and time).
+        notify: shows a one-line notice. It is called on the mirror's own thread: the lab
+            must hop to its UI thread (`App.call_from_thread`/`post_message`). Default: stderr.
+        lesson: the run's lesson, if the caller has it (else loaded by id on the mirror thread).
+        lang: language of the window titles.
+
+    `state` ("idle", "up", "down", "ended") can be polled for a status line.
+    """
 
     def __init__(
         self,
