@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = {"mlp.py": 320, "cnn.py": 150, "lstm.py": 200}
+SCRIPTS = {"mlp.py": 160, "cnn.py": 90, "lstm.py": 100}
 """Script -> its optimizer steps."""
 
 

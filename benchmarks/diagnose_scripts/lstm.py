@@ -1,4 +1,4 @@
-"""Character LSTM language model with truncated BPTT: 200 steps."""
+"""Character LSTM language model with truncated BPTT: 100 steps."""
 
 import torch
 from torch import nn
@@ -19,9 +19,9 @@ class LM(nn.Module):
 torch.manual_seed(0)
 model = LM()
 opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-data = torch.randint(0, 64, (16, 32 * 200 + 1))
+data = torch.randint(0, 64, (16, 32 * 100 + 1))
 hidden = None
-for i in range(0, 32 * 200, 32):
+for i in range(0, 32 * 100, 32):
     if hidden is not None:
         hidden = tuple(h.detach() for h in hidden)
     logits, hidden = model(data[:, i : i + 32], hidden)

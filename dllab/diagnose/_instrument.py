@@ -149,6 +149,10 @@ class DiagnoseMode(TorchFunctionMode):
             rec.record_backward_root(args[0])
         if rec.backwards < 3:
             rec.hit("backward", rec.user_site())
+        if (
+            rec.eval_forward_pending
+        ):  # e.g. gradients w.r.t. inputs in eval mode: a graph that is used
+            rec.counters["backward_after_eval_forward"] += 1
         result = func(*args, **kwargs)
         rec.backwards += 1
         rec.last_event = "backward"
@@ -275,6 +279,9 @@ class Instrumentation:
                 )
         elif not info.module.training:
             rec.hit("eval_mode_with_grad", rec.user_site(), model=info.name, step=rec.steps)
+            rec.eval_forward_pending = True
+        else:
+            rec.eval_forward_pending = False
 
     def _first_forward_leaf(self, root: Any, module: nn.Module) -> None:
         name = root.names.get(id(module))
@@ -322,10 +329,17 @@ class Instrumentation:
     # -- optimizer hooks --------------------------------------------------------------
 
     def _step_pre(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        self.rec.before_step(optimizer)
+        with _own_ops():
+            self.rec.before_step(optimizer)
 
     def _step_post(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        self.rec.after_step(optimizer)
+        with _own_ops():
+            self.rec.after_step(optimizer)
+
+
+def _own_ops() -> Any:
+    """Our own measurements bypass the mode: no overhead, and never recorded as the user's."""
+    return torch._C.DisableTorchFunction()
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:

@@ -128,7 +128,10 @@ class Recorder:
             "eval_forwards_train_mode": 0,
             "steps_in_eval": 0,
             "steps_after_eval_mode": 0,
+            "backward_after_eval_forward": 0,
         }
+        self.eval_forward_pending = False
+        """The last top-level forward ran in eval mode with gradients enabled."""
         self.notes: list[str] = []
 
     # -- where in the user's code -------------------------------------------------

@@ -46,8 +46,8 @@ class EvalWithoutNoGrad(Rule):
 
     def run(self, ctx: Context) -> list[Finding]:
         sites = ctx.sites("eval_mode_with_grad")
-        if ctx.counter("steps_in_eval") > 0:
-            return []
+        if ctx.counter("steps_in_eval") > 0 or ctx.counter("backward_after_eval_forward") > 0:
+            return []  # training in eval mode, or gradients taken in eval mode: the graph is used
         if sites:
             site = max(sites, key=lambda s: s["count"])
             evidence = f"{plural(sum(s['count'] for s in sites), 'forward')} of {site.get('model')} ran in eval mode with autograd recording a graph"

@@ -1,0 +1,64 @@
+"""The child's instrumentation, in-process: what it measures and that it leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.modules.module as module_hooks
+from torch import nn
+
+from dllab.diagnose._instrument import Instrumentation
+from dllab.diagnose._recorder import Recorder, StopDiagnose
+
+
+def train(zero_grad: bool, steps: int = 4) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(steps):
+        if zero_grad:
+            opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(torch.randn(16, 4)), torch.randint(0, 3, (16,)))
+        loss.backward()
+        opt.step()
+
+
+def instrumented(tmp_path: Path, fn: object, max_steps: int = 100) -> dict[str, object]:
+    rec = Recorder(__file__, max_steps, str(tmp_path / "obs.json"))
+    inst = Instrumentation(rec)
+    inst.install()
+    try:
+        fn()  # type: ignore[operator]
+    finally:
+        inst.uninstall()
+    rec.flush(partial=False)
+    return json.loads((tmp_path / "obs.json").read_text())
+
+
+def test_measures_a_clean_loop(tmp_path: Path) -> None:
+    obs = instrumented(tmp_path, lambda: train(zero_grad=True))
+    assert obs["steps"] == 4 and obs["backwards"] == 4
+    assert obs["zero_grad"] == {"checked": 3, "stale": 0, "first_stale_step": None}
+    assert set(obs["grad_norms"]["Sequential"]) == {"0", "2"}
+    [site] = obs["losses"]
+    assert site["fn"] == "cross_entropy" and site["line"] > 0 and site["prob_rows"] == 0
+    assert obs["models"][0]["layers"] == ["0", "2"]
+
+
+def test_sees_gradients_that_are_never_zeroed(tmp_path: Path) -> None:
+    obs = instrumented(tmp_path, lambda: train(zero_grad=False))
+    assert obs["zero_grad"]["stale"] == 3
+
+
+def test_max_steps_raises_and_everything_is_removed(tmp_path: Path) -> None:
+    zero_grad = torch.optim.Optimizer.zero_grad
+    clip = torch.nn.utils.clip_grad_norm_
+    with pytest.raises(StopDiagnose):
+        instrumented(tmp_path, lambda: train(zero_grad=True, steps=10), max_steps=2)
+    assert not module_hooks._global_forward_hooks and not module_hooks._global_forward_pre_hooks
+    assert torch.optim.Optimizer.zero_grad is zero_grad
+    assert torch.nn.utils.clip_grad_norm_ is clip
+    assert not torch.overrides._is_torch_function_mode_enabled()
