@@ -89,7 +89,8 @@ class VisdomMirror(Subscriber):
         lesson: the run's lesson, if the caller has it (else loaded by id on the mirror thread).
         lang: language of the window titles.
 
-    `state` ("idle", "up", "down", "ended") can be polled for a status line.
+    `state` ("idle", "up", "down", "ended") can be polled for a status line. Use one mirror
+    per run (its thread ends with the run).
     """
 
     def __init__(
@@ -206,6 +207,8 @@ class VisdomMirror(Subscriber):
         self.client.close()
 
     def _flush(self, sender: VisdomSender, pending: int, final: bool) -> bool:
+        if not final and not any(w.dirty for w in sender.windows):
+            return True  # nothing to send says nothing about the server: keep the state
         try:
             sender.send_all()
             if final:
