@@ -47,6 +47,14 @@ _ADDS = {
     torch.Tensor.add_,
 }
 _SOFTMAX = {F.softmax: "softmax", F.log_softmax: "log_softmax"}
+_DROPOUTS = {
+    F.dropout,
+    F.dropout1d,
+    F.dropout2d,
+    F.dropout3d,
+    F.alpha_dropout,
+    F.feature_alpha_dropout,
+}
 
 
 def _check_often(count: int) -> bool:
@@ -68,6 +76,8 @@ class DiagnoseMode(TorchFunctionMode):
             self.handlers[fn] = self._add
         for fn in _SOFTMAX:
             self.handlers[fn] = self._softmax
+        for fn in _DROPOUTS:
+            self.handlers[fn] = self._dropout
         self.handlers[torch.Tensor.backward] = self._backward
         self.handlers[torch.Tensor.zero_] = self._zero
         self.names: dict[Any, str] = {**_CLASS_LOSSES, **_BINARY_LOSSES, **_OTHER_LOSSES}
@@ -139,6 +149,17 @@ class DiagnoseMode(TorchFunctionMode):
             self.rec.hit(
                 "implicit_softmax_dim", self.rec.user_site(), ndim=inp.dim(), fn=_SOFTMAX[func]
             )
+        return func(*args, **kwargs)
+
+    def _dropout(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        rec = self.rec
+        training = args[2] if len(args) > 2 else kwargs.get("training", True)
+        p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
+        root = rec.current_root
+        if training and p and rec.depth > 0 and root is not None and not root.module.training:
+            where = rec.direct_user_caller()
+            if where is not None:  # called from the user's forward, not from nn.Dropout
+                rec.hit("functional_dropout_in_eval", where, model=root.name, p=float(p))
         return func(*args, **kwargs)
 
     def _backward(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -9,6 +9,7 @@ from dllab.diagnose.rules.double_softmax import DoubleSoftmax
 from dllab.diagnose.rules.eval_without_no_grad import EvalWithoutNoGrad
 from dllab.diagnose.rules.exploding_gradients import ExplodingGradients
 from dllab.diagnose.rules.frozen_parameters import FrozenParameters
+from dllab.diagnose.rules.functional_dropout import FunctionalDropout
 from dllab.diagnose.rules.loss_accumulation import LossAccumulation
 from dllab.diagnose.rules.missing_eval import MissingEval
 from dllab.diagnose.rules.missing_train import MissingTrain
@@ -24,6 +25,7 @@ ALL_RULES: tuple[Rule, ...] = (
     DoubleSoftmax(),
     MissingEval(),
     MissingTrain(),
+    FunctionalDropout(),
     MissingZeroGrad(),
     NoDetachHidden(),
     UnregisteredModules(),

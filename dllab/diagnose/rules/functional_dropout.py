@@ -1,0 +1,92 @@
+"""`functional-dropout`: `F.dropout(x, p)` in `forward` without `training=self.training`.
+
+`F.dropout` defaults to `training=True`, so it keeps dropping units after
+`model.eval()`: evaluation results are noisy and too low. A call that passes
+`training` explicitly (even `training=True`, e.g. Tacotron's always-on prenet
+dropout) is deliberate and never reported.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.rules._base import Context, Rule, plural
+from dllab.diagnose.static import Source, call_name, last
+
+DROPOUTS = {
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+}
+FIX = "Pass `training=self.training` to F.dropout, or use an nn.Dropout module (which follows eval())."
+
+
+def _is_functional_dropout(call: ast.Call) -> bool:
+    name = call_name(call)
+    return last(name) in DROPOUTS and not name.startswith(".") and "." in name
+
+
+def static_hits(src: Source) -> list[int]:
+    """F.dropout calls inside a `forward` that leave `training` to its default."""
+    hits = []
+    for cls in src.classes_with_forward().values():
+        forward = next(
+            b for b in cls.body if isinstance(b, ast.FunctionDef) and b.name == "forward"
+        )
+        for call in src.calls(forward):
+            if (
+                _is_functional_dropout(call)
+                and len(call.args) < 3
+                and not any(k.arg == "training" for k in call.keywords)
+            ):
+                hits.append(call.lineno)
+    return hits
+
+
+def explicit_training_lines(src: Source) -> set[int]:
+    return {
+        c.lineno
+        for c in src.calls()
+        if _is_functional_dropout(c)
+        and (len(c.args) >= 3 or any(k.arg == "training" for k in c.keywords))
+    }
+
+
+class FunctionalDropout(Rule):
+    check = "functional-dropout"
+    lesson = "dropout"
+
+    def run(self, ctx: Context) -> list[Finding]:
+        hits = static_hits(ctx.source) if ctx.source else []
+        explicit = explicit_training_lines(ctx.source) if ctx.source else set()
+        sites = [
+            s
+            for s in ctx.sites("functional_dropout_in_eval")
+            if s["line"] not in explicit or ctx.display_path(s["file"]) != ctx.script
+        ]
+        message = "F.dropout in forward() ignores model.eval(): dropout stays on during evaluation."
+        if sites:
+            site = sites[0]
+            evidence = f"{plural(sum(s['count'] for s in sites), 'call')} of F.dropout (p={site.get('p')}) dropped units while {site.get('model')} was in eval mode"
+            return [
+                self.finding(
+                    Severity.ERROR, message, evidence, ctx.site_location(site), FIX, confirmed=True
+                )
+            ]
+        if ctx.counter("eval_forwards") > 0 or ctx.sites("eval_mode_with_grad"):
+            return []  # the run evaluated in eval mode and dropout was off
+        return [
+            self.finding(
+                Severity.WARNING,
+                message,
+                f"F.dropout at line {line} has no training= argument (static)",
+                ctx.at(line),
+                FIX,
+                confirmed=False,
+            )
+            for line in hits[:1]
+        ]
