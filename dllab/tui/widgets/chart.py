@@ -1,9 +1,10 @@
 """`MetricChart`: one lesson chart, drawn by the shared `dllab.charts.draw_chart`.
 
 The owner calls `update(...)` with the data and `replot()` on its redraw timer,
-only when the history's version changed. plotext builds the picture in
-`render()`, which Textual calls only after `refresh()` or a resize, so an idle
-chart costs nothing. `last_render_ms` records the build cost for the benchmark.
+only when the history's version changed. `replot()` builds the picture with
+plotext and repaints only when it differs from the last one; `render()` just
+returns it (rebuilding after a resize). `last_render_ms` records the build cost
+for the benchmark.
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ class MetricChart(PlotextPlot):
         self.labels: dict[str, str] = {}
         self.lang = "en"
         self.last_render_ms = 0.0
+        """How long the last build took (data -> plotext -> text)."""
         self.renders = 0
+        """How many times the picture was built."""
+        self._picture = ""
+        self._text = Text()
+        self._built_size = (0, 0)
 
     @property
     def effective_spec(self) -> ChartSpec:
@@ -69,28 +75,51 @@ class MetricChart(PlotextPlot):
         self.lang = lang
 
     def replot(self) -> None:
-        """Hand the data to plotext and schedule a repaint."""
-        history = self.history if self.history is not None else RunHistory()
-        draw_chart(
-            self.plt,
-            self.effective_spec,
-            history,
-            self.arms,
-            lang=self.lang,
-            width=max(10, self.size.width - 8),  # minus the y-axis labels
-            marker=self.marker,
-            overlay=self.overlay,
-            labels=self.labels,
-        )
-        self.refresh()
+        """Draw the data with plotext; repaint only if the picture changed.
 
-    def render(self) -> RenderResult:
-        """Build the plot (timed: plotext has no cache, every build costs ~µs per point)."""
+        A chart whose picture is the same as last tick (per-layer bars at step 0,
+        or new points that land on the same braille dots) sends nothing to the
+        terminal, which keeps the byte rate over SSH low.
+        """
+        if self._build() and self.is_mounted:
+            self.refresh()
+
+    def _build(self) -> bool:
+        """Build the plot at the widget's size; True if the picture changed."""
+        width, height = self.size.width, self.size.height
+        if width <= 0 or height <= 0:
+            return False
         t0 = time.perf_counter()
+        history = self.history if self.history is not None else RunHistory()
         try:
-            result = super().render()
+            self.plt.plotsize(width, height)
+            self.plt._set_size(width, height)  # see textual-plotext issue #5
+            self.plt.theme(self._get_plotext_theme_name(self.app.theme))
+            draw_chart(
+                self.plt,
+                self.effective_spec,
+                history,
+                self.arms,
+                lang=self.lang,
+                width=max(10, width - 8),  # minus the y-axis labels
+                marker=self.marker,
+                overlay=self.overlay,
+                labels=self.labels,
+            )
+            picture = self.plt.build()
         except Exception as exc:  # plotext edge cases (all-NaN data...) must not kill the app
-            result = Text(f"{self.spec.id}: cannot draw ({type(exc).__name__})", style="dim")
+            picture = f"{self.spec.id}: cannot draw ({type(exc).__name__})"
         self.last_render_ms = (time.perf_counter() - t0) * 1000
         self.renders += 1
-        return result
+        self._built_size = (width, height)
+        if picture == self._picture:
+            return False
+        self._picture = picture
+        self._text = Text.from_ansi(picture)
+        return True
+
+    def render(self) -> RenderResult:
+        """The last built picture (rebuilt first if the size changed)."""
+        if self._built_size != (self.size.width, self.size.height):
+            self._build()
+        return self._text
