@@ -31,7 +31,20 @@ def _error_info(exc: BaseException, tb: TracebackType | None, rec: Any) -> dict[
     frames = traceback.extract_tb(tb)
     user = [f for f in frames if rec is not None and rec.is_user_file(f.filename)] if rec else []
     where = user[-1] if user else (frames[-1] if frames else None)
-    lines = traceback.format_exception(type(exc), exc, tb)
+    # What `python script.py` would have printed, without dllab's and runpy's frames.
+    dllab_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    foreign = [
+        f
+        for f in frames
+        if not f.filename.startswith(dllab_dir) and not f.filename.endswith("runpy.py")
+    ]
+    shown = [f for f in frames if f in user or (foreign and f is foreign[-1])]
+    lines = [
+        "Traceback (most recent call last):\n",
+        *traceback.format_list(shown),
+        *traceback.format_exception_only(type(exc), exc),
+    ]
+    sys.stderr.write("".join(lines))
     return {
         "type": type(exc).__name__,
         "message": str(exc)[:2000],
@@ -94,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
 
     instrumentation = Instrumentation(rec)
     sys.argv = [script, *config.get("args", [])]
+    # As `python script.py`: the script's folder first on sys.path, not our cwd (`-m` put it there).
+    if sys.path and sys.path[0] in ("", os.getcwd()) and os.getcwd() != os.path.dirname(script):
+        sys.path.pop(0)
     sys.path.insert(0, os.path.dirname(script))
     instrumentation.install()
     started = time.monotonic()

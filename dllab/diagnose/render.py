@@ -91,7 +91,7 @@ def render(report: Report, console: Console | None = None, *, charts: bool = Tru
         (report.script, "bold"),
         f"\n{report.status}: {STATUS_TEXT.get(report.status, report.status)}",
         (f" ({report.detail})" if report.detail else "", "dim"),
-        f"\n{report.steps_observed} optimizer steps observed in {report.seconds:.1f} s",
+        f"\n{report.steps_observed} optimizer step{'' if report.steps_observed == 1 else 's'} observed in {report.seconds:.1f} s",
         (f"; models: {', '.join(report.models)}" if report.models else "", "dim"),
     )
     console.print(Panel(summary, border_style=status_style, expand=False))
