@@ -166,3 +166,38 @@ def test_corrupt_progress_is_moved_aside(dllab_home: Path) -> None:
     assert out.returncode == 0
     assert "could not be read" in out.stderr
     assert list(dllab_home.glob("progress.json.corrupt-*"))
+
+
+def test_check_bughunt_verifies_a_fix(dllab_home: Path) -> None:
+    """The broken script fails with reasons, the reference fix passes; both through the real CLI."""
+    folder = Path(__file__).parent.parent / "lessons" / "05_logits_not_probabilities"
+    broken = dllab(
+        "check",
+        "logits-not-probabilities",
+        "--bughunt",
+        "--json",
+        "--file",
+        str(folder / "bughunt.py"),
+        course=None,
+        timeout=300,
+    )
+    verdict = json.loads(broken.stdout)
+    assert broken.returncode == 1 and verdict["passed"] is False
+    assert any("double-softmax" in p for p in verdict["problems"])
+    fixed = dllab(
+        "check",
+        "logits-not-probabilities",
+        "--bughunt",
+        "--file",
+        str(folder / "solution.py"),
+        course=None,
+        timeout=300,
+    )
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "Fixed!" in fixed.stdout
+    assert (
+        json.loads((dllab_home / "progress.json").read_text())["lessons"][
+            "logits-not-probabilities"
+        ]["bughunt"]
+        == "passed"
+    )

@@ -228,6 +228,16 @@ def run(
 
 @click.command()
 @_with_run_options
+@click.option(
+    "--bughunt", is_flag=True, help="Check your fix of the lesson's bug-hunt script instead."
+)
+@click.option(
+    "--file",
+    "hunt_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --bughunt: check this script instead of your workspace copy.",
+)
 def check(
     lesson_id: str,
     settings: Sequence[str],
@@ -237,9 +247,17 @@ def check(
     arms: Sequence[str],
     as_json: bool,
     visdom_url: str | None,
+    bughunt: bool,
+    hunt_file: Path | None,
 ) -> None:
-    """Run LESSON and verify its claim: exit 0 when it holds, 1 when it does not."""
+    """Run LESSON and verify its claim: exit 0 when it holds, 1 when it does not.
+
+    With --bughunt, run your fixed copy of the lesson's broken script and verify
+    the fix (its result, and that `dllab diagnose` no longer finds the bug).
+    """
     lesson = find_lesson(lesson_id)
+    if bughunt:
+        sys.exit(_check_hunt(lesson, hunt_file, as_json))
     config = build_config(lesson, settings, steps, seed, device, arms)
     if as_json:
         with _json_stdout() as out:

@@ -74,6 +74,7 @@ def solution_path(lesson: Lesson) -> Path:
 
 def run_script(path: Path, time_limit: float = TIME_LIMIT_S) -> tuple[dict[str, float], str]:
     """Run a bug-hunt script; return its RESULT metrics and an error ('' if fine)."""
+    path = path.resolve()
     try:
         proc = subprocess.run(
             [sys.executable, str(path)],
