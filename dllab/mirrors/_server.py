@@ -5,7 +5,8 @@ Three things differ from `python -m visdom.server`:
 * it calls `run_server.main()`, not `download_scripts_and_run()`: no CDN
   download, so it starts without internet (the download crashes offline);
 * on SIGINT or SIGTERM it writes every env it holds to `-env_path`: visdom
-  0.2.4 has no save at exit at all (0.3.0 saves on SIGINT only);
+  0.2.4 has no save at exit at all (0.3.0 saves at a clean exit only, and
+  SIGTERM, here turned into a clean exit, used to skip it);
 * envs it has not loaded are left alone: 0.2.4's `serialize_env` would
   overwrite an unloaded env's file with `null`.
 """
@@ -21,6 +22,8 @@ from typing import Any
 
 def save_envs(app: Any) -> list[str]:
     """Write every env the server has in memory to its env_path; return their ids."""
+    if hasattr(app, "storage"):  # 0.3.x: run_server registers storage.save_all at exit itself
+        return []
     utils: Any = importlib.import_module("visdom.utils.server_utils")  # untyped: keep it Any
     loaded = [
         eid
@@ -58,7 +61,8 @@ def main(argv: list[str]) -> None:
     finally:
         for app in apps:
             saved = save_envs(app)
-            print(f"saved envs: {', '.join(saved)}", flush=True)
+            if saved:
+                print(f"saved envs: {', '.join(saved)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -193,6 +193,8 @@ class VisdomMirror(Subscriber):
                     for point in item:  # type: ignore[attr-defined]
                         for window in sender.windows:
                             pending += window.add(point)
+                if time.monotonic() >= next_send:
+                    break  # a producer faster than this loop must not hold back the sending
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
