@@ -24,7 +24,6 @@ from dllab.tui import gpu
 from dllab.tui.i18n import detect_lang, tr
 from dllab.tui.screens.dialogs import ConfirmScreen, HelpScreen
 from dllab.tui.screens.home import HomeScreen
-from dllab.tui.screens.lesson import LessonScreen
 
 RunFactory = Callable[[Lesson, RunConfig, Sequence[Subscriber]], Run]
 """How the lab starts a run (tests may swap it; the default trains in a child process)."""
@@ -88,8 +87,14 @@ class LabApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(HomeScreen())
+        self.call_after_refresh(self._preload)
         if self.progress.notice:
             self.notify(self.progress.notice, severity="warning", title="Progress", timeout=15)
+
+    @work(thread=True, group="preload", exit_on_error=False)
+    def _preload(self) -> None:
+        """After the first paint, import the lesson screen (Markdown, plotext) in the background."""
+        import dllab.tui.screens.lesson  # noqa: F401
 
     # -- lessons and progress ---------------------------------------------------
     def lesson_order(self) -> list[str]:
@@ -102,6 +107,8 @@ class LabApp(App[int]):
 
     def open_lesson(self, lesson_id: str) -> None:
         """Show a lesson's screen (kept alive, so a run goes on while you browse)."""
+        from dllab.tui.screens.lesson import LessonScreen  # imported on first use: faster start
+
         lesson = self.course.lesson(lesson_id)
         name = f"lesson:{lesson.id}"
         if not self.is_screen_installed(name):
