@@ -1,0 +1,71 @@
+"""Regenerate the README screenshots: `python -m dllab.tui.screenshots`.
+
+Textual's own SVG screenshots of the home screen and of a lesson after a real
+run (trained in a child process, seeded, so the curves are the same each time).
+Progress and run records go to a throw-away data dir, never the user's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+LESSON = "vanishing-gradients"
+SHOTS = {
+    "home.svg": (100, 30),
+    "lesson.svg": (120, 40),
+    "lesson-80x24.svg": (80, 24),
+}
+
+
+async def _shoot(out: Path, lesson_id: str, lang: str, timeout: float) -> list[Path]:
+    from dllab.tui.app import make_app
+    from dllab.tui.screens.lesson import LessonScreen
+
+    written: list[Path] = []
+    app = make_app(lang=lang, fps=4, device="cpu")
+    async with app.run_test(size=SHOTS["home.svg"]) as pilot:
+        await pilot.pause(0.3)
+        written.append(Path(app.save_screenshot("home.svg", str(out))))
+        app.open_lesson(lesson_id)
+        await pilot.pause(0.5)
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        await pilot.press("r")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while screen.run is None or screen.run.running:
+            if loop.time() > deadline:
+                raise SystemExit(f"the {lesson_id} run did not finish in {timeout:.0f} s")
+            await pilot.pause(0.2)
+        await pilot.pause(0.5)
+        for name in ("lesson.svg", "lesson-80x24.svg"):
+            await pilot.resize_terminal(*SHOTS[name])
+            await pilot.pause(0.5)
+            app.clear_notifications()
+            await pilot.pause(0.1)
+            written.append(Path(app.save_screenshot(name, str(out))))
+    return written
+
+
+def main() -> None:
+    """Write the screenshots into assets/screenshots/."""
+    from dllab.paths import assets_dir
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=assets_dir() / "screenshots")
+    parser.add_argument("--lesson", default=LESSON)
+    parser.add_argument("--lang", default="en", choices=["en", "zh"])
+    parser.add_argument("--timeout", type=float, default=300.0)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    os.environ["DLLAB_HOME"] = tempfile.mkdtemp(prefix="dllab-screenshots-")
+    for path in asyncio.run(_shoot(args.out, args.lesson, args.lang, args.timeout)):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
