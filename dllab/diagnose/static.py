@@ -259,3 +259,19 @@ class Source:
         if len(matches) != 1 or index >= len(matches[0].args):
             return None
         return matches[0].args[index].lineno
+
+    def model_names(self) -> set[str]:
+        """Names bound to models: instances of the script's nn.Module classes, `nn.Sequential`, torchvision models."""
+        classes = set(self.classes_with_forward())
+
+        def is_model(name: str) -> bool:
+            tail = last(name)
+            return (
+                tail in classes
+                or tail in {"Sequential", "ModuleList"}
+                or ".models." in f".{name}."
+                or name.startswith("models.")
+            )
+
+        names = set(self.bound_to_call(is_model))
+        return names | {"model", "net", "self.model", "self.net", "network", "self.network"}

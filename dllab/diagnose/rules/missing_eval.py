@@ -11,7 +11,7 @@ import ast
 
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.rules._base import Context, Rule, plural
-from dllab.diagnose.static import EVAL_NAME, NO_GRAD_CALLS, Source, call_name, last
+from dllab.diagnose.static import EVAL_NAME, NO_GRAD_CALLS, Source, call_name, dotted, last
 
 FIX = "Call model.eval() before evaluating (and model.train() before training again), so Dropout is off and BatchNorm uses its running statistics."
 
@@ -66,8 +66,13 @@ class MissingEval(Rule):
         src = ctx.source
         if not src.has_mode_layers() or src.calls_eval_mode():
             return []
+        models = src.model_names()
         for block in eval_blocks(src):
-            calls = [c for c in src.calls(block) if isinstance(c.func, (ast.Name, ast.Attribute))]
+            calls = [
+                c
+                for c in src.calls(block)
+                if isinstance(c.func, (ast.Name, ast.Attribute)) and dotted(c.func) in models
+            ]
             if calls:
                 line = getattr(block, "lineno", None)
                 return [
