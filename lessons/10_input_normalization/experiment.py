@@ -18,6 +18,7 @@ from dllab.lessonkit.cpu import single_thread
 N_POINTS = 1000
 TRUE_W = (3.0, 0.02)  # per unit of x1 and of x2 (at scale 100, both give y a spread of 2-3)
 NOISE = 0.1  # the loss floor is NOISE² = 0.01
+LOSS_CHART_CAP = 1e3
 
 
 def make_data(scale: float, seed: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -61,6 +62,8 @@ def run(cfg) -> Iterator[dict[str, float]]:
             # 3. the learned weights in raw units (undo the rescaling) to compare with 3 and 0.02
             w = (model.weight.detach()[0] / divisor).tolist()
             metrics = {"loss": loss.item(), "w1": w[0], "w2": w[1] * cfg.scale / 100.0}
+            # for the chart: a diverging arm reaches 1e30, which would flatten the other curves
+            metrics["loss_shown"] = min(metrics["loss"], LOSS_CHART_CAP)
             if step == 0:
                 metrics["curvature_ratio"] = (eig.max() / eig.min()).item()
             yield metrics
