@@ -21,12 +21,19 @@ import sys
 import tempfile
 import time
 
+import torch
+
+DEFAULT_THREADS = torch.get_num_threads()
+
 
 def run_one(lesson_id: str) -> dict[str, object]:
     """Run one lesson's default config on CPU; return its row."""
     from dllab.curriculum.loader import load_course
     from dllab.engine import Run, default_config
 
+    # every lesson starts from torch's default thread count (a lesson that ran
+    # single-threaded before must not make the next one look faster or slower)
+    torch.set_num_threads(DEFAULT_THREADS)
     lesson = load_course().lesson(lesson_id)
     config = default_config(lesson)
     config.device = "cpu"
