@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from dllab.progress import Progress
 from dllab.tui.app import LabApp
 from dllab.tui.screens.dialogs import ConfirmScreen, HelpScreen
@@ -228,3 +230,21 @@ asyncio.run(main())
     # < 1 s is the target; a machine running more jobs than it has cores gets some slack
     limit = 1.0 if os.getloadavg()[0] < (os.cpu_count() or 1) else 3.0
     assert result["first"] < limit, f"first screen took {result['first']:.2f} s"
+
+
+@pytest.mark.slow
+async def test_diagnose_screen_on_a_real_buggy_script(lab: Lab) -> None:
+    """The real `diagnose_file` on a script from the diagnose corpus (torch in its child)."""
+    script = Path(__file__).parents[1] / "diagnose" / "corpus" / "buggy" / "acc_sequential.py"
+    if not script.exists():
+        pytest.skip("diagnose corpus not present")
+    app = lab()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        await pilot.press(*str(script), "enter")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.findings != [], 120)  # type: ignore[attr-defined]
+        assert "loss-accumulation-graph" in str(
+            screen.query_one("#findings").get_option_at_index(0).prompt
+        )
+        assert screen.query_one("#diag-chart").display, "per-layer gradient norms are drawn"

@@ -7,6 +7,7 @@ message. A finding that names a lesson opens it with Enter.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual_plotext import PlotextPlot
 
 from dllab.messages import DiagnoseDone
 from dllab.tui.i18n import tr
@@ -72,9 +74,11 @@ class DiagnoseScreen(Screen[None]):
         yield Static(id="diag-status")
         yield OptionList(id="findings")
         yield Static(id="finding-detail")
+        yield PlotextPlot(id="diag-chart")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#diag-chart").display = False
         self.title = "dllab"
         self.sub_title = tr("diagnose", self.lab.lang)
         self.query_one("#path", Input).focus()
@@ -114,9 +118,13 @@ class DiagnoseScreen(Screen[None]):
             status.update(Text(message.error, style="bold red"))
             return
         report = message.report
+        self.show_layers(_field(report, "grad_norms", {}) or {})
         self.findings = list(_field(report, "findings", []) or [])
         steps = _field(report, "steps_observed", "?")
         head = f"{message.path}: {_field(report, 'status', '')}"
+        detail = _field(report, "detail", "")
+        if detail:
+            head += f" ({detail})"
         if not self.findings:
             status.update(
                 Text(f"{head}\n" + tr("diag_none", self.lab.lang, steps=steps), style="green")
@@ -127,6 +135,19 @@ class DiagnoseScreen(Screen[None]):
             options.add_option(Option(finding_text(finding), id=str(i)))
         options.highlighted = 0
         options.focus()
+
+    def show_layers(self, grad_norms: dict[str, float]) -> None:
+        """Per-layer gradient norms of the diagnosed script as log10 bars."""
+        chart = self.query_one("#diag-chart", PlotextPlot)
+        values = {k: v for k, v in grad_norms.items() if isinstance(v, (int, float)) and v > 0}
+        chart.display = bool(values)
+        if not values:
+            return
+        plt = chart.plt
+        plt.clear_data()
+        plt.title("gradient norm per layer (log10)")
+        plt.bar(list(values), [math.log10(v) for v in values.values()], marker="hd")
+        chart.refresh()
 
     @on(OptionList.OptionHighlighted, "#findings")
     def _detail(self, event: OptionList.OptionHighlighted) -> None:
