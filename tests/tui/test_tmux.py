@@ -113,3 +113,27 @@ def test_open_run_stop_quit(tmp_path: Path) -> None:
         assert (tmp_path / "progress.json").exists()
     finally:
         pane.kill()
+
+
+def test_bug_hunt_edit_in_editor_then_recheck(tmp_path: Path) -> None:
+    """`e` suspends the lab for $EDITOR (here a sed that fixes the bug); the lab re-checks."""
+    env = {
+        "DLLAB_HOME": str(tmp_path),
+        "DLLAB_LESSONS": str(COURSE),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "PATH": os.environ.get("PATH", ""),
+        "EDITOR": "'sed -i s/0.5/0.95/'",
+    }
+    pane = Pane(f"dllab-hunt-{os.getpid()}", _dllab(), env)
+    try:
+        pane.wait_for(lambda s: "Exponential decay" in s)
+        pane.keys("Enter")
+        pane.wait_for(lambda s: "ready: press r to run" in s)
+        pane.keys("e")
+        fixed = pane.wait_for(lambda s: "Fixed!" in s, 30)
+        assert "Bug hunt" in fixed
+        assert "0.95" in (tmp_path / "workspace" / "decay" / "bughunt.py").read_text()
+        pane.keys("q")
+    finally:
+        pane.kill()
