@@ -72,6 +72,10 @@ class ChartWindow:
         self.ylabel = pick(spec.ylabel, lang) if spec.ylabel else ""
         self.dirty = False
 
+    def shows(self, name: str) -> bool:
+        """Does this chart draw the metric `name`?"""
+        raise NotImplementedError
+
     def add(self, point: MetricPoint) -> int:
         """Take one point if this chart shows it; return how many values it buffered."""
         raise NotImplementedError
@@ -142,6 +146,9 @@ class LineWindow(ChartWindow):
                     style = {"mode": "lines", "line": {"color": color, "width": 3}}
                     self._traces.append(_Trace(f"{name} (EMA)", style))
 
+    def shows(self, name: str) -> bool:
+        return name in self.spec.metrics
+
     def add(self, point: MetricPoint) -> int:
         index = self._index.get((point.arm, point.name))
         if index is None:
@@ -201,6 +208,9 @@ class XYWindow(ChartWindow):
         self._creating = False
         self._half: dict[tuple[str, int], dict[str, float]] = {}
 
+    def shows(self, name: str) -> bool:
+        return name in (self.spec.x, self.spec.y)
+
     def add(self, point: MetricPoint) -> int:
         if point.name not in (self.spec.x, self.spec.y) or point.arm not in self.arms:
             return 0
@@ -246,6 +256,9 @@ class _LayerWindow(ChartWindow):
         super().__init__(spec, arms, lang)
         self.values: dict[str, dict[str, float]] = {arm: {} for arm in self.arms}
         self.layers: list[str] = []
+
+    def shows(self, name: str) -> bool:
+        return name.startswith(self.spec.prefix)
 
     def add(self, point: MetricPoint) -> int:
         if not point.name.startswith(self.spec.prefix) or point.arm not in self.values:

@@ -40,8 +40,7 @@ def replay_to_visdom(record: RunRecord, url: str, *, lang: str = "en", quiet: bo
     count = pending = 0
     for point in record.points():
         count += 1
-        for window in sender.windows:
-            pending += window.add(point)
+        pending += sender.add(point)
         if pending >= CHUNK_POINTS:
             sender.send_all()
             pending = 0

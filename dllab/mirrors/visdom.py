@@ -51,6 +51,14 @@ class VisdomSender:
         self.env = env
         self.windows = list(windows)
         self.created: set[str] = set()
+        self._routes: dict[str, list[ChartWindow]] = {}
+
+    def add(self, point: MetricPoint) -> int:
+        """Hand a point to the windows that show its metric; return the values buffered."""
+        targets = self._routes.get(point.name)
+        if targets is None:
+            targets = self._routes[point.name] = [w for w in self.windows if w.shows(point.name)]
+        return sum(w.add(point) for w in targets)
 
     def send(self, window: ChartWindow) -> None:
         """Send what one window has pending (create it the first time).
@@ -101,11 +109,11 @@ class VisdomMirror(Subscriber):
         notify: Notify | None = None,
         lesson: Lesson | None = None,
         lang: str = "en",
-        interval_s: float = 0.5,
+        interval_s: float = 1.0,
         retry_s: float = 2.0,
         timeout_s: float = 3.0,
         end_timeout_s: float = 10.0,
-        queue_size: int = 10_000,
+        queue_size: int = 50_000,
     ) -> None:
         self.url = url
         self.env = env
@@ -124,6 +132,7 @@ class VisdomMirror(Subscriber):
         """Points not mirrored live (queue or pending buffer full); replay sends them."""
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
         self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
         self._run_id = ""
         self._warned = False
 
@@ -150,6 +159,8 @@ class VisdomMirror(Subscriber):
             self._queue.put(_END, timeout=1.0)
         except queue.Full:
             return
+        finally:
+            self._wake.set()
         if self.state != "down":
             self._thread.join(self.end_timeout_s)
 
@@ -179,11 +190,10 @@ class VisdomMirror(Subscriber):
         next_send = time.monotonic()
         ending = False
         while not ending:
-            timeout = max(0.0, next_send - time.monotonic())
-            try:
-                item = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                item = None
+            # sleep until the next send (or the run's end), then take everything queued at once:
+            # waking per metric batch would hand the GIL back and forth with the training thread
+            self._wake.wait(max(0.0, next_send - time.monotonic()))
+            item = self._next()
             while item is not None:
                 if item is _END:
                     ending = True
@@ -191,14 +201,10 @@ class VisdomMirror(Subscriber):
                     self.dropped_points += len(item)  # type: ignore[arg-type]
                 else:
                     for point in item:  # type: ignore[attr-defined]
-                        for window in sender.windows:
-                            pending += window.add(point)
-                if time.monotonic() >= next_send:
+                        pending += sender.add(point)
+                if time.monotonic() >= next_send + self.interval_s:
                     break  # a producer faster than this loop must not hold back the sending
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    item = None
+                item = self._next()
             if ending or time.monotonic() >= next_send:
                 if self._flush(sender, pending, final=ending):
                     pending = 0
@@ -207,6 +213,12 @@ class VisdomMirror(Subscriber):
                     next_send = time.monotonic() + self.retry_s
         self.state = "ended" if self.state == "up" else self.state
         self.client.close()
+
+    def _next(self) -> object | None:
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            return None
 
     def _flush(self, sender: VisdomSender, pending: int, final: bool) -> bool:
         if not final and not any(w.dirty for w in sender.windows):
