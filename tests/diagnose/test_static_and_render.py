@@ -190,3 +190,69 @@ def test_render_groups_by_severity_with_charts() -> None:
 def test_bar_chart_handles_zero_and_tiny_values() -> None:
     text = bar_chart("g", {"a": 0.0, "b": 1e-9, "c": 3.0}, log=True)
     assert "1e" in text
+
+
+def dynamic_report(obs: dict[str, object]) -> Report:
+    """Rules over fabricated child observations (exact thresholds, no child process)."""
+    model = {
+        "name": "Net",
+        "class": "Net",
+        "file": None,
+        "line": None,
+        "layers": ["a", "b", "c"],
+        "children": [],
+        "mode_modules": [],
+    }
+    full = {"outcome": {"status": "completed"}, "steps": 10, "models": [model], **obs}
+    return build_report(
+        "s.py", Source.parse("s.py", "x = 1\n"), RunResult(observations=full, returncode=0)
+    )
+
+
+def test_gradient_thresholds() -> None:
+    vanishing = dynamic_report(
+        {"grad_norms": {"Net": {"a": [1e-9] * 5, "b": [1e-4] * 5, "c": [1.0] * 5}}}
+    )
+    assert checks(vanishing)["vanishing-gradients"][0] == "error"
+    healthy = dynamic_report(
+        {"grad_norms": {"Net": {"a": [0.01] * 5, "b": [0.1] * 5, "c": [1.0] * 5}}}
+    )
+    assert healthy.findings == []
+    assert list(healthy.grad_norms) == ["a", "b", "c"]
+    growth = [[s, 1.0] for s in range(1, 6)] + [[s, 500.0] for s in range(6, 9)]
+    assert checks(dynamic_report({"total_norms": growth}))["exploding-gradients"][0] == "warning"
+    steady = [[s, 1.0 + 0.1 * s] for s in range(1, 30)]
+    assert dynamic_report({"total_norms": steady}).findings == []
+
+
+def test_dead_unit_thresholds() -> None:
+    def dead(fraction: float, samples: int = 512) -> Report:
+        return dynamic_report(
+            {
+                "dead_units": {
+                    "Net": {"relu": {"fraction": fraction, "units": 64, "samples": samples}}
+                }
+            }
+        )
+
+    assert checks(dead(0.95))["dead-relu"][0] == "error"
+    assert checks(dead(0.6))["dead-relu"][0] == "warning"
+    assert dead(0.4).findings == []
+    assert dead(0.95, samples=100).findings == []  # too few samples to call a unit dead
+    assert "relu: 95% of 64 units never fired over 512 samples" in dead(0.95).findings[0].evidence
+
+
+def test_overfitting_needs_a_sustained_gap() -> None:
+    def phases(train: list[float], val: list[float]) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for t, v in zip(train, val, strict=True):
+            out += [
+                {"kind": "train", "mean": t, "n": 4, "first_step": 0},
+                {"kind": "eval", "mean": v, "n": 1, "first_step": 0},
+            ]
+        return out
+
+    rising = phases([1.0, 0.7, 0.5, 0.3, 0.2, 0.1], [1.0, 0.8, 0.9, 1.0, 1.2, 1.4])
+    assert checks(dynamic_report({"phases": rising}))["overfitting"][0] == "warning"
+    noisy = phases([1.0, 0.7, 0.5, 0.4, 0.35], [1.0, 0.8, 0.95, 0.7, 0.65])
+    assert dynamic_report({"phases": noisy}).findings == []

@@ -53,6 +53,9 @@ class VanishingGradients(Rule):
                 continue
             severity = Severity.ERROR if ratio < ERROR_RATIO else Severity.WARNING
             evidence = f"median gradient norm over the first steps: {names[0]} {first:.2e} vs {names[-1]} {norms[names[-1]]:.2e} (ratio {ratio:.1e}, across {len(names)} layers)"
+            update = ctx.obs.get("update_ratios", {}).get(f"{model}:{names[0]}.weight")
+            if update:
+                evidence += f"; {names[0]}'s weights change by {update[1]:.1e} of their norm per step (median)"
             findings.append(
                 self.finding(
                     severity,
