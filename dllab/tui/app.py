@@ -203,11 +203,13 @@ class LabApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
+        screen = self.screen
         keys = [
             (b.binding.key_display or self.get_key_display(b.binding), b.binding.description)
             for b in self.active_bindings.values()
-            if b.binding.description
+            if b.binding.description and b.enabled and b.node in (screen, self)
         ]
+        keys.append(("tab", "next panel / field"))
         self.push_screen(HelpScreen(keys, self.lang))
 
     def action_diagnose(self) -> None:
