@@ -42,7 +42,7 @@ def overfitting_onset(
     val: Sequence[float],
     *,
     gap: float = 0.1,
-    rise: float = 0.05,
+    rise: float = 0.2,
     patience: int = 3,
 ) -> Overfitting | None:
     """The sustained overfitting run in the series, or None.
@@ -51,7 +51,8 @@ def overfitting_onset(
         train: training loss per evaluation (e.g. the epoch mean).
         val: validation loss per evaluation, same length.
         gap: minimum relative gap (val - train) / train.
-        rise: validation loss must exceed its best so far by this fraction.
+        rise: validation loss must exceed its best so far by this fraction
+            (0.2: the curriculum's "1.2x its minimum"; smaller rises are noise or mild).
         patience: evaluations in a row that must all satisfy the conditions.
     """
     n = min(len(train), len(val))
