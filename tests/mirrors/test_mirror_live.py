@@ -38,6 +38,20 @@ def test_every_chart_arm_and_point_arrives(visdom_server: VisdomServer) -> None:
     assert start["run"].startswith(LESSON)
     assert_mirrored(client, start["run"], LESSON, metrics)
     assert "dllab:" not in done.stderr  # no notice when the server is up
+    # `dllab runs replay RUN --visdom URL` re-creates the same windows: no duplicated points
+    replay = dllab_run("runs", "replay", start["run"], "--visdom", visdom_server.url)
+    assert replay.returncode == 0, replay.stderr
+    assert f"Sent {len(metrics)} points" in replay.stdout
+    assert_mirrored(client, start["run"], LESSON, metrics)
+
+
+def test_replay_with_the_server_down_is_a_clear_error() -> None:
+    done = dllab_run("run", LESSON, "--steps", "2", "--json")
+    start, _ = json_metrics(done.stdout.splitlines())
+    url = f"http://127.0.0.1:{free_port()}"
+    replay = dllab_run("runs", "replay", start["run"], "--visdom", url)
+    assert replay.returncode == 2
+    assert "not reachable" in replay.stderr and "dllab visdom" in replay.stderr
 
 
 def test_server_down_at_start_one_notice_and_full_run() -> None:
