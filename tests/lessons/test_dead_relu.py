@@ -56,6 +56,9 @@ def test_bughunt_solution_passes(lesson) -> None:  # type: ignore[no-untyped-def
 def test_bughunt_with_diagnose(lesson) -> None:  # type: ignore[no-untyped-def]
     """With diagnose available: dead-relu is reported on the broken script and gone on the fix."""
     pytest.importorskip("dllab.diagnose.api")
-    assert not check_hunt(lesson, lesson.dir / "bughunt.py").passed
+    broken = check_hunt(lesson, lesson.dir / "bughunt.py")
+    assert not broken.passed
+    assert "dead-relu" in broken.findings
     fixed = check_hunt(lesson, lesson.dir / "solution.py")
     assert fixed.passed, fixed.problems
+    assert fixed.findings == []

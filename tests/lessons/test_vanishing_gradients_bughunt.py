@@ -29,8 +29,11 @@ def test_bughunt_solution_passes(lesson) -> None:  # type: ignore[no-untyped-def
 
 
 def test_bughunt_with_diagnose(lesson) -> None:  # type: ignore[no-untyped-def]
-    """With diagnose available: the fixed script passes the full check, the broken one does not."""
+    """With diagnose available: vanishing-gradients is reported on the broken script and gone on the fix."""
     pytest.importorskip("dllab.diagnose.api")
-    assert not check_hunt(lesson, lesson.dir / "bughunt.py").passed
+    broken = check_hunt(lesson, lesson.dir / "bughunt.py")
+    assert not broken.passed
+    assert "vanishing-gradients" in broken.findings
     fixed = check_hunt(lesson, lesson.dir / "solution.py")
     assert fixed.passed, fixed.problems
+    assert fixed.findings == []
