@@ -91,3 +91,37 @@ def test_mirror_report_with_the_server_down_is_one_notice() -> None:
     report = Report("train.py", "completed", grad_norms={"fc1": 1.0})
     assert mirror_report(report, f"http://127.0.0.1:{free_port()}", notify=notices.append) is None
     assert len(notices) == 1 and "not reachable" in notices[0]
+
+
+@needs_visdom
+def test_xy_and_heat_windows_round_trip(visdom_server: VisdomServer) -> None:
+    """Trajectories append across requests; heat maps are replaced whole."""
+    from dllab.mirrors._client import VisdomClient
+    from dllab.mirrors._windows import HeatWindow
+    from dllab.mirrors.visdom import VisdomSender
+
+    xy = XYWindow(
+        ChartSpec("path", {"en": "Path"}, ChartKind.XY, x="w1", y="w2", marks=((3.0, 2.0),)),
+        ["a", "b"],
+        "en",
+    )
+    heat = HeatWindow(
+        ChartSpec("attn", {"en": "Attention"}, ChartKind.HEAT, prefix="attn/"), ["a", "b"], "en"
+    )
+    sender = VisdomSender(VisdomClient(visdom_server.url), "env", [xy, heat])
+    for step in range(2):
+        for arm in ("a", "b"):
+            for name, value in (
+                ("w1", step + 0.5),
+                ("w2", -step),
+                ("attn/0", 0.1 * step),
+                ("attn/1", 1.0),
+            ):
+                sender.add(point(arm, step, name, value))
+        sender.send_all()  # step 0 creates the windows, step 1 appends / replaces
+    windows = visdom_server.client().windows("env")
+    path = traces(windows["path"])
+    assert (path["a"]["x"], path["a"]["y"]) == ([0.5, 1.5], [0, -1])
+    assert (path["marks"]["x"], path["marks"]["y"]) == ([3.0], [2.0])
+    [strip] = windows["attn"]["content"]["data"]
+    assert strip["z"] == [[0.1, 1.0], [0.1, 1.0]] and strip["y"] == ["a", "b"]
