@@ -2,7 +2,10 @@
 
 A unit is one feature of an activation layer's output (the last dimension of
 a `(batch, …, features)` tensor) or, for convolutional outputs `(N, C, H, W…)`,
-one channel. It is dead when it never fired (output > 0) on any sample seen.
+one channel. 3-D outputs are ambiguous: `(N, T, features)` for sequence models,
+`(N, C, L)` after `Conv1d`; `DeadUnitProbe` treats them as channels-first when
+the model has a `Conv1d` and no recurrent, attention or embedding layer. A unit
+is dead when it never fired (output > 0) on any sample seen.
 """
 
 from __future__ import annotations
@@ -57,6 +60,22 @@ def fired_units(output: Tensor, conv: bool | None = None) -> tuple[Tensor, int]:
     return (flat > 0).any(dim=0), int(out.shape[0])
 
 
+def _channels_first_3d(model: nn.Module) -> bool:
+    from torch import nn
+
+    kinds = [type(m) for m in model.modules()]
+    sequence = (
+        nn.RNNBase,
+        nn.MultiheadAttention,
+        nn.TransformerEncoderLayer,
+        nn.TransformerDecoderLayer,
+        nn.Embedding,
+    )
+    return any(issubclass(k, nn.Conv1d) for k in kinds) and not any(
+        issubclass(k, sequence) for k in kinds
+    )
+
+
 class DeadUnitProbe(HookProbe):
     """Accumulates, per activation layer, the units that ever fired.
 
@@ -72,6 +91,8 @@ class DeadUnitProbe(HookProbe):
         super().__init__()
         self._fired: dict[str, Tensor] = {}
         self._samples: dict[str, int] = {}
+        self._conv1d = model is not None and _channels_first_3d(model)
+        """3-D outputs are (N, C, L): units are channels."""
         kinds = activation_types()
         for name, module in model.named_modules() if model is not None else ():
             if isinstance(module, kinds):
@@ -91,7 +112,9 @@ class DeadUnitProbe(HookProbe):
 
     def observe(self, name: str, output: Tensor) -> None:
         """Count one activation output for layer `name` (also used for functional calls)."""
-        fired, samples = fired_units(output)
+        fired, samples = fired_units(
+            output, conv=True if self._conv1d and output.dim() == 3 else None
+        )
         seen = self._fired.get(name)
         if seen is None or seen.shape != fired.shape:
             self._fired[name] = fired

@@ -98,6 +98,15 @@ class TestDeadUnits:
             probe.reset()
             assert probe.samples_seen == 0
 
+    def test_conv1d_units_are_channels(self) -> None:
+        model = nn.Sequential(nn.Conv1d(2, 4, 3), nn.ReLU())
+        with torch.no_grad():
+            model[0].bias[1] = -1e4
+        with DeadUnitProbe(model) as probe:
+            model(torch.randn(5, 2, 16))
+            assert probe.units() == {"1": 4}
+            assert probe.fractions()["1"] == pytest.approx(0.25)
+
     def test_convenience_restores_mode(self) -> None:
         model = mlp().eval()
         fractions = dead_fractions(model, torch.randn(8, 6))

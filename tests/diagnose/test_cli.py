@@ -1,0 +1,51 @@
+"""`dllab diagnose` option handling (paths that need no child process)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dllab.diagnose.command import diagnose
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_model_needs_an_input_shape(runner: CliRunner) -> None:
+    result = runner.invoke(
+        diagnose, [str(CORPUS / "project" / "model_only.py"), "--model", "Net()"]
+    )
+    assert result.exit_code == 2
+    assert "--input-shape" in result.output
+
+
+@pytest.mark.parametrize("shape", ["1,a,28", "0,28", ","])
+def test_bad_input_shape(runner: CliRunner, shape: str) -> None:
+    result = runner.invoke(diagnose, ["m.py", "--model", "Net()", "--input-shape", shape])
+    assert result.exit_code == 2
+    assert "positive integers" in result.output or "comma-separated" in result.output
+
+
+def test_syntax_error_json_and_exit_code(runner: CliRunner) -> None:
+    result = runner.invoke(diagnose, [str(CORPUS / "failures" / "syntax_error.py"), "--json"])
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    assert doc == {
+        "findings": [],
+        "script": str(CORPUS / "failures" / "syntax_error.py"),
+        "steps_observed": 0,
+        "status": "syntax-error",
+    }
+
+
+def test_missing_file_report(runner: CliRunner) -> None:
+    result = runner.invoke(diagnose, ["no/such/file.py"])
+    assert result.exit_code == 2
+    assert "missing-file" in result.output and "no such file" in result.output
