@@ -144,7 +144,7 @@ async def test_filter_hint_language_and_help(lab: Lab) -> None:
         screen = lesson_screen(app)
         await pilot.press("h")
         assert app.progress.hints_shown("decay") == 1
-        assert "Try a larger rate" in screen.query_one("#text").source
+        assert "Try a larger rate" in screen.text.source
         await pilot.press("l")
         assert app.lang == "zh"
         assert screen.sub_title == "指数衰减"

@@ -88,6 +88,11 @@ class LessonScreen(Screen[None]):
         self._status_text = ""
 
     @property
+    def text(self) -> Markdown:
+        """The lesson text in the current language."""
+        return self.query_one(f"#text-{self.lang}", Markdown)
+
+    @property
     def lab(self) -> LabApp:
         """The app, typed."""
         from dllab.tui.app import LabApp
@@ -108,7 +113,9 @@ class LessonScreen(Screen[None]):
         with Horizontal(id="lesson-body"):
             with TabbedContent(id="side"):
                 with TabPane(tr("lesson", lang), id="tab-text"), VerticalScroll(id="text-scroll"):
-                    yield Markdown(id="text")
+                    # one Markdown per language: switching language only flips which is shown
+                    yield Markdown(id="text-en", classes="text")
+                    yield Markdown(id="text-zh", classes="text")
                 with TabPane(tr("knobs", lang), id="tab-knobs"):
                     yield KnobsPanel(self.lesson, lang, id="knobs")
                 if self.lesson.bughunt is not None:
@@ -133,6 +140,16 @@ class LessonScreen(Screen[None]):
         if isinstance(last, str):
             self._load_record(last)
         self.redraw(force=True)
+        self.set_timer(1.0, self._prefill_other_language)
+
+    def _prefill_other_language(self) -> None:
+        """Parse the hidden language's text ahead of time, so the language key answers at once."""
+        other = "zh" if self.lang == "en" else "en"
+        hints = self.lab.progress.hints_shown(self.lesson.id)
+        text = self.query_one(f"#text-{other}", Markdown)
+        source = lesson_markdown(self.lesson, other, hints, self.show_answers)
+        if text.source != source:
+            text.update(source)
 
     def on_resize(self) -> None:
         self.layout_charts()
@@ -155,9 +172,12 @@ class LessonScreen(Screen[None]):
         lang = self.lang
         self.sub_title = pick(self.lesson.title, lang)
         hints = self.lab.progress.hints_shown(self.lesson.id)
-        self.query_one("#text", Markdown).update(
-            lesson_markdown(self.lesson, lang, hints, self.show_answers)
-        )
+        for code in ("en", "zh"):
+            text = self.query_one(f"#text-{code}", Markdown)
+            text.display = code == lang
+            source = lesson_markdown(self.lesson, code, hints, self.show_answers)
+            if code == lang and text.source != source:
+                text.update(source)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tab-text").label = tr("lesson", lang)
         tabs.get_tab("tab-knobs").label = tr("knobs", lang)
