@@ -11,12 +11,14 @@ import ast
 
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.rules._base import Context, Rule, plural
-from dllab.diagnose.static import EVAL_NAME, NO_GRAD_CALLS, Source, call_name, last
+from dllab.diagnose.static import EVAL_NAME, NO_GRAD_CALLS, Source, call_name, dotted, last
 
 FIX = "Wrap evaluation in `with torch.no_grad():` (or decorate the function with @torch.no_grad())."
 
 
 def static_hits(src: Source) -> list[int]:
+    """Functions named like evaluation that call `model.eval()` and run the model in a loop without no_grad."""
+    models = src.model_names()
     hits = []
     for node in ast.walk(src.tree):
         if not isinstance(node, ast.FunctionDef) or not EVAL_NAME.search(node.name):
@@ -29,9 +31,10 @@ def static_hits(src: Source) -> list[int]:
             for w in ast.walk(node)
         ):
             continue
-        if not src.method_calls("eval", node) or not any(
-            isinstance(n, (ast.For, ast.While)) for n in ast.walk(node)
-        ):
+        if not any(not c.args and not c.keywords for c in src.method_calls("eval", node)):
+            continue  # model.eval() takes no arguments; `self.eval(node)` is something else
+        loops = [n for n in ast.walk(node) if isinstance(n, (ast.For, ast.While))]
+        if not any(dotted(c.func) in models for loop in loops for c in src.calls(loop)):
             continue
         callers = [c for c in src.calls() if call_name(c) in (node.name, f"self.{node.name}")]
         if callers and all(src.in_no_grad(c) for c in callers):
