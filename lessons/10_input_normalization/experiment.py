@@ -50,7 +50,10 @@ def run(cfg) -> Iterator[dict[str, float]]:
     hessian = 2 * x.T @ x / len(x)  # (2, N) @ (N, 2) -> (2, 2)
     eig = torch.linalg.eigvalsh(hessian)
     model = nn.Linear(2, 1).to(cfg.device)
-    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
+    if cfg.optimizer == "adam":  # per-weight step sizes: undoes the feature scales by itself
+        opt: torch.optim.Optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
     with single_thread():  # 1000 x 2 tensors: one thread is faster
         for step in range(cfg.steps):
             # 1. full-batch forward and loss: (N, 2) -> (N, 1)
