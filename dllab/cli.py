@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from dllab import __version__, exit_codes
+from dllab.commands.options import visdom_option
 from dllab.errors import DllabError
 
 # name -> ("module:attribute", one-line help shown by `dllab --help`)
@@ -112,14 +113,7 @@ def _unavailable(name: str) -> click.Command:
     help="ASCII chart markers for terminals without braille.",
 )
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option(
-    "--visdom",
-    "visdom_url",
-    is_flag=False,
-    flag_value="http://127.0.0.1:8097",
-    default=None,
-    help="Mirror live curves to a Visdom server [default URL http://127.0.0.1:8097].",
-)
+@visdom_option("Mirror live curves to a Visdom server.")
 @click.pass_context
 def cli(ctx: click.Context, /, **options: Any) -> None:
     """dllab: learn why networks train or fail to train, and debug your own.

@@ -15,6 +15,7 @@ import click
 
 from dllab import exit_codes
 from dllab.commands.common import build_config, find_lesson
+from dllab.commands.options import visdom_option
 from dllab.curriculum.model import Lesson
 from dllab.engine.config import RunConfig
 from dllab.engine.events import RunEnded, RunStatus, Subscriber
@@ -40,14 +41,7 @@ run_options = [
         is_flag=True,
         help="JSON Lines on stdout, nothing else (schema in the README).",
     ),
-    click.option(
-        "--visdom",
-        "visdom_url",
-        is_flag=False,
-        flag_value="http://127.0.0.1:8097",
-        default=None,
-        help="Mirror the curves to Visdom [default URL http://127.0.0.1:8097].",
-    ),
+    visdom_option("Mirror the curves to Visdom."),
 ]
 
 
@@ -199,6 +193,18 @@ def _report_end(result: RunEnded, as_json: bool, checking: bool) -> None:
     click.echo(f"Claim {verdict}. ({result.elapsed_s:.1f} s)", file=err if not checking else None)
 
 
+def _run_and_report(
+    lesson: Lesson, config: RunConfig, as_json: bool, visdom_url: str | None, *, checking: bool
+) -> RunEnded:
+    """Run with the output the command asked for; `check` shows only the verdict, not the progress."""
+    if as_json:
+        with _json_stdout() as out:
+            return execute(lesson, config, True, visdom_url, out)
+    result = execute(lesson, config, False, visdom_url, io.StringIO() if checking else None)
+    _report_end(result, False, checking)
+    return result
+
+
 @click.command()
 @_with_run_options
 def run(
@@ -217,12 +223,7 @@ def run(
     """
     lesson = find_lesson(lesson_id)
     config = build_config(lesson, settings, steps, seed, device, arms)
-    if as_json:
-        with _json_stdout() as out:
-            result = execute(lesson, config, True, visdom_url, out)
-    else:
-        result = execute(lesson, config, False, visdom_url)
-        _report_end(result, False, False)
+    result = _run_and_report(lesson, config, as_json, visdom_url, checking=False)
     sys.exit(exit_codes.OK if result.status is not RunStatus.FAILED else exit_codes.FAILED)
 
 
@@ -259,11 +260,6 @@ def check(
     if bughunt:
         sys.exit(_check_hunt(lesson, hunt_file, as_json))
     config = build_config(lesson, settings, steps, seed, device, arms)
-    if as_json:
-        with _json_stdout() as out:
-            result = execute(lesson, config, True, visdom_url, out)
-    else:
-        result = execute(lesson, config, False, visdom_url, io.StringIO())
-        _report_end(result, False, True)
+    result = _run_and_report(lesson, config, as_json, visdom_url, checking=True)
     passed = bool(result.claim and result.claim.get("passed"))
     sys.exit(exit_codes.OK if passed else exit_codes.FAILED)

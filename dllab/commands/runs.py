@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from dllab.commands.options import visdom_option
 from dllab.engine.records import list_runs, load_run
 
 
@@ -59,14 +60,7 @@ def show(run_id: str) -> None:
 
 @runs.command("replay")
 @click.argument("run_id")
-@click.option(
-    "--visdom",
-    "visdom_url",
-    is_flag=False,
-    flag_value="http://127.0.0.1:8097",
-    default=None,
-    help="Send the recorded points to a Visdom server.",
-)
+@visdom_option("Send the recorded points to a Visdom server.")
 def replay(run_id: str, visdom_url: str | None) -> None:
     """Print a recorded run's metric stream as JSON Lines (or send it to Visdom)."""
     record = load_run(run_id)

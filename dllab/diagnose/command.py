@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from dllab.commands.options import visdom_option
 from dllab.diagnose.api import DEFAULT_MAX_STEPS, DEFAULT_TIME_LIMIT, diagnose_file
 from dllab.diagnose.findings import Severity
 from dllab.diagnose.report import Report
@@ -80,14 +81,7 @@ def _shape(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     help="auto, cpu (hides CUDA from the script), cuda or cuda:N.",
 )
 @click.option("--no-charts", is_flag=True, help="Leave out the per-layer charts.")
-@click.option(
-    "--visdom",
-    "visdom_url",
-    is_flag=False,
-    flag_value="http://127.0.0.1:8097",
-    default=None,
-    help="Also send the per-layer charts to Visdom [default URL http://127.0.0.1:8097].",
-)
+@visdom_option("Also send the per-layer charts to Visdom.")
 def diagnose(
     script: str,
     script_args: tuple[str, ...],
