@@ -37,7 +37,8 @@ _OTHER_LOSSES = {
     F.huber_loss: "huber_loss",
     F.kl_div: "kl_div",
 }
-_RELUS = {F.relu, torch.relu, torch.Tensor.relu, F.leaky_relu, F.gelu, F.elu, F.relu6, F.silu}
+_RELUS = {F.relu, torch.relu, torch.Tensor.relu, F.relu6}
+"""Activations with zero gradient for negative inputs: the ones whose units can die."""
 _ADDS = {
     torch.Tensor.__add__,
     torch.Tensor.__radd__,

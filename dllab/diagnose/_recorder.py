@@ -408,6 +408,12 @@ class Recorder:
             window = self.dead_windows.get(name, {})
             # The open window when it has enough samples, else the last complete one.
             result[name] = current if probe.samples_seen >= 256 or not window else window
+        for info in self.roots.values():
+            for layer, data in result.get(info.name, {}).items():
+                try:
+                    data["type"] = type(info.module.get_submodule(layer)).__name__
+                except AttributeError:
+                    data["type"] = "?"
         return {k: v for k, v in result.items() if v}
 
     def untrained_params(self) -> list[dict[str, Any]]:

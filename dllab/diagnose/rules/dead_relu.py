@@ -1,6 +1,8 @@
 """`dead-relu`: activation layers where most units never fire on recent inputs.
 
-A unit is dead when its output was never > 0 over a window of at least 256
+Only ReLU/ReLU6 (modules and functional calls) count: other activations pass a
+gradient for negative inputs, so their units recover. A unit is dead when its
+output was never > 0 over a window of at least 256
 samples (recent inputs, so units that died during training count). A layer is
 reported above 50% dead units; above 90% the network is mostly constant: error.
 """
@@ -10,6 +12,8 @@ from __future__ import annotations
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.rules._base import Context, Rule
 
+ZERO_GRADIENT_TYPES = {"ReLU", "ReLU6"}
+"""Only these can kill a unit: LeakyReLU, GELU, ELU, SiLU… still pass gradient for negative inputs."""
 MIN_SAMPLES = 256
 WARN_FRACTION = 0.5
 ERROR_FRACTION = 0.9
@@ -28,7 +32,10 @@ class DeadRelu(Rule):
             bad = [
                 (name, d)
                 for name, d in layers.items()
-                if d["samples"] >= MIN_SAMPLES and d["fraction"] > WARN_FRACTION and d["units"] >= 4
+                if d["samples"] >= MIN_SAMPLES
+                and d["fraction"] > WARN_FRACTION
+                and d["units"] >= 4
+                and d.get("type", "ReLU") in ZERO_GRADIENT_TYPES
             ]
             if not bad:
                 continue
