@@ -88,6 +88,8 @@ class LabApp(App[int]):
         run_factory: RunFactory = isolated_run,
     ) -> None:
         super().__init__()
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"  # sliding tab underlines cost bytes over SSH
         self.options = options
         self.course = course if course is not None else load_course()
         self.progress = progress if progress is not None else Progress.load()
@@ -205,12 +207,12 @@ class LabApp(App[int]):
         self.lang = "zh" if self.lang == "en" else "en"
 
     def watch_lang(self, lang: str) -> None:
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_texts", None)
-            if refresh is not None:
-                refresh()
-        if self.is_running and len(self.screen_stack) > 1:
-            self.notify(tr("lang_now", lang), timeout=2)
+        """Re-word the visible screen now; the others catch up when shown again."""
+        if not self.screen_stack:
+            return
+        refresh = getattr(self.screen, "refresh_texts", None)
+        if refresh is not None:
+            refresh()
 
     def action_help(self) -> None:
         """Show every key of the current screen."""

@@ -87,6 +87,9 @@ class DiagnoseScreen(Screen[None]):
         """Language changed."""
         self.sub_title = tr("diagnose", self.lab.lang)
 
+    def on_screen_resume(self) -> None:
+        self.refresh_texts()
+
     @on(Input.Submitted, "#path")
     def _start(self, event: Input.Submitted) -> None:
         path = event.value.strip()

@@ -16,7 +16,7 @@ from textual.app import ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Markdown, Select, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from dllab.curriculum.model import Lesson, pick
@@ -35,7 +35,7 @@ from dllab.messages import (
 )
 from dllab.tui.bridge import UiSubscriber
 from dllab.tui.i18n import tr
-from dllab.tui.lessontext import lesson_markdown
+from dllab.tui.lessontext import LessonText, lesson_markdown
 from dllab.tui.widgets.chart import MetricChart
 from dllab.tui.widgets.claim import ClaimView
 from dllab.tui.widgets.hunt import HuntPanel
@@ -86,11 +86,12 @@ class LessonScreen(Screen[None]):
         self.last_log = ""
         self._checks: dict[tuple[str, str], list[Check]] = {}
         self._status_text = ""
+        self._worded_in = ""
 
     @property
-    def text(self) -> Markdown:
+    def text(self) -> LessonText:
         """The lesson text in the current language."""
-        return self.query_one(f"#text-{self.lang}", Markdown)
+        return self.query_one(f"#text-{self.lang}", LessonText)
 
     @property
     def lab(self) -> LabApp:
@@ -113,9 +114,9 @@ class LessonScreen(Screen[None]):
         with Horizontal(id="lesson-body"):
             with TabbedContent(id="side"):
                 with TabPane(tr("lesson", lang), id="tab-text"), VerticalScroll(id="text-scroll"):
-                    # one Markdown per language: switching language only flips which is shown
-                    yield Markdown(id="text-en", classes="text")
-                    yield Markdown(id="text-zh", classes="text")
+                    # one text per language: switching language only flips which is shown
+                    yield LessonText(id="text-en", classes="text")
+                    yield LessonText(id="text-zh", classes="text")
                 with TabPane(tr("knobs", lang), id="tab-knobs"):
                     yield KnobsPanel(self.lesson, lang, id="knobs")
                 if self.lesson.bughunt is not None:
@@ -146,10 +147,14 @@ class LessonScreen(Screen[None]):
         """Parse the hidden language's text ahead of time, so the language key answers at once."""
         other = "zh" if self.lang == "en" else "en"
         hints = self.lab.progress.hints_shown(self.lesson.id)
-        text = self.query_one(f"#text-{other}", Markdown)
+        text = self.query_one(f"#text-{other}", LessonText)
         source = lesson_markdown(self.lesson, other, hints, self.show_answers)
         if text.source != source:
-            text.update(source)
+            text.set_source(source)
+
+    def on_screen_resume(self) -> None:
+        if self._worded_in != self.lang:
+            self.refresh_texts()
 
     def on_resize(self) -> None:
         self.layout_charts()
@@ -170,14 +175,15 @@ class LessonScreen(Screen[None]):
     def refresh_texts(self) -> None:
         """(Re)write every text in the current language."""
         lang = self.lang
+        self._worded_in = lang
         self.sub_title = pick(self.lesson.title, lang)
         hints = self.lab.progress.hints_shown(self.lesson.id)
         for code in ("en", "zh"):
-            text = self.query_one(f"#text-{code}", Markdown)
+            text = self.query_one(f"#text-{code}", LessonText)
             text.display = code == lang
             source = lesson_markdown(self.lesson, code, hints, self.show_answers)
             if code == lang and text.source != source:
-                text.update(source)
+                text.set_source(source)
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tab-text").label = tr("lesson", lang)
         tabs.get_tab("tab-knobs").label = tr("knobs", lang)
