@@ -82,17 +82,46 @@ class Clock(Subscriber):
         self.cpu1 = time.thread_time()
 
 
-def timed(lesson, config, url: str | None, notices: list[str]) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
-    """(training wall s, training-thread CPU s, run-end wait s) of one run."""
+class TimedMirror(VisdomMirror):
+    """The mirror, with the time its hook takes on the training thread added up."""
+
+    hook_s = 0.0
+
+    def on_metrics(self, points):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        super().on_metrics(points)
+        self.hook_s += time.perf_counter() - t0
+
+
+def timed(lesson, config, url: str | None, notices: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Training wall and training-thread CPU, the run-end wait, and the mirror's own costs."""
     clock = Clock()
     subscribers: list[Subscriber] = [clock]
-    if url:
-        subscribers.append(VisdomMirror(url, notify=notices.append))
+    mirror = TimedMirror(url, notify=notices.append) if url else None
+    if mirror:
+        subscribers.append(mirror)
     run = Run(lesson, config, subscribers).start()
     result = run.wait()
     end = time.perf_counter()
     assert result is not None and result.status.value == "completed", result
-    return clock.wall1 - clock.wall0, clock.cpu1 - clock.cpu0, end - clock.wall1
+    if mirror:
+        mirror.wait(30)
+    return {
+        "wall": clock.wall1 - clock.wall0,
+        "cpu": clock.cpu1 - clock.cpu0,
+        "end": end - clock.wall1,
+        "hook": mirror.hook_s if mirror else 0.0,
+        "thread": mirror.thread_cpu_s if mirror else 0.0,
+    }
+
+
+def process_cpu(pid: int) -> float:
+    """utime + stime of a process in seconds (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -117,16 +146,15 @@ def main() -> None:
     notices: list[str] = []
     try:
         timed(lesson, config, None, notices)  # warm-up: data cache, first-call costs
-        walls: dict[str, list[float]] = {name: [] for name in variants}
-        cpus: dict[str, list[float]] = {name: [] for name in variants}
-        ends: dict[str, list[float]] = {name: [] for name in variants}
         names = list(variants)
+        stats: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+        server_cpu = 0.0
         for i in range(args.repeats):
             for name in names[i % 3 :] + names[: i % 3]:
-                wall, cpu, end = timed(lesson, config, variants[name], notices)
-                walls[name].append(wall)
-                cpus[name].append(cpu)
-                ends[name].append(end)
+                before = process_cpu(server.pid)
+                stats[name].append(timed(lesson, config, variants[name], notices))
+                if name == "up":
+                    server_cpu += process_cpu(server.pid) - before
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(30)
@@ -137,6 +165,8 @@ def main() -> None:
     print(
         "  repeat   off wall    up wall  down wall    off cpu     up cpu   down cpu  (training s)"
     )
+    walls = {n: [r["wall"] for r in stats[n]] for n in names}
+    cpus = {n: [r["cpu"] for r in stats[n]] for n in names}
     for i in range(args.repeats):
         row = [walls[n][i] for n in names] + [cpus[n][i] for n in names]
         print(f"  {i + 1:>6} " + " ".join(f"{v:>10.3f}" for v in row))
@@ -150,7 +180,19 @@ def main() -> None:
             )
     print(
         "  run end (last metric -> run.wait() returns, median s): "
-        + ", ".join(f"{n} {statistics.median(ends[n]):.3f}" for n in names)
+        + ", ".join(f"{n} {statistics.median(r['end'] for r in stats[n]):.3f}" for n in names)
+    )
+    train_cpu = sum(cpus["up"])
+    hook = sum(r["hook"] for r in stats["up"])
+    thread = sum(r["thread"] for r in stats["up"])
+    print(
+        f"  mirror up, totals over {args.repeats} runs: training-thread CPU {train_cpu:.2f} s; "
+        f"mirror hook on the training thread {hook * 1000:.1f} ms; mirror thread CPU "
+        f"{thread * 1000:.0f} ms; Visdom server CPU {server_cpu * 1000:.0f} ms"
+    )
+    print(
+        f"  bound on the mirror's cost if it shared the training core: "
+        f"{(hook + thread + server_cpu) / train_cpu:.1%} (hook alone {hook / train_cpu:.2%})"
     )
     down_notices = [n for n in notices if "not reachable" in n]
     print(f"  notices: {len(down_notices)} 'not reachable' (one per server-down run)")

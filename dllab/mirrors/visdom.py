@@ -130,6 +130,8 @@ class VisdomMirror(Subscriber):
         """Points the server has taken."""
         self.dropped_points = 0
         """Points not mirrored live (queue or pending buffer full); replay sends them."""
+        self.thread_cpu_s = 0.0
+        """CPU time the mirror's thread used (set when it ends; benchmarks read it)."""
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
@@ -186,6 +188,7 @@ class VisdomMirror(Subscriber):
         self._loop(sender)
 
     def _loop(self, sender: VisdomSender) -> None:
+        cpu0 = time.thread_time()
         pending = 0
         next_send = time.monotonic()
         ending = False
@@ -213,6 +216,7 @@ class VisdomMirror(Subscriber):
                     next_send = time.monotonic() + self.retry_s
         self.state = "ended" if self.state == "up" else self.state
         self.client.close()
+        self.thread_cpu_s = time.thread_time() - cpu0
 
     def _next(self) -> object | None:
         try:
