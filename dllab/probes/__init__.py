@@ -17,6 +17,7 @@ from dllab.probes.probability_rows import (
     is_log_probability_rows,
     is_probability_rows,
 )
+from dllab.probes.symmetry import distinct_rows
 from dllab.probes.update_ratio import snapshot, update_ratios
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "activation_stds",
     "activation_types",
     "dead_fractions",
+    "distinct_rows",
     "fired_units",
     "first_last_ratio",
     "in_unit_interval",

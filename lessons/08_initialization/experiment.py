@@ -18,8 +18,7 @@ from dllab.lessonkit.cpu import single_thread
 from dllab.lessonkit.data import digits, minibatches
 from dllab.lessonkit.evaluate import evaluate
 from dllab.lessonkit.models import linear_layers, mlp
-from dllab.probes import activation_stds
-from dllab.probes.symmetry import distinct_rows
+from dllab.probes import activation_stds, distinct_rows
 
 EVAL_EVERY = 21  # about one epoch of 1297 images at batch 64
 
