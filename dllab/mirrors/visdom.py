@@ -96,6 +96,8 @@ class VisdomMirror(Subscriber):
             must hop to its UI thread (`App.call_from_thread`/`post_message`). Default: stderr.
         lesson: the run's lesson, if the caller has it (else loaded by id on the mirror thread).
         lang: language of the window titles.
+        end_timeout_s: how long `on_run_end` waits for the last batch (headless runs exit right
+            after it). The lab can pass 0: its process lives on, so the thread still finishes.
 
     `state` ("idle", "up", "down", "ended") can be polled for a status line. Use one mirror
     per run (its thread ends with the run).
