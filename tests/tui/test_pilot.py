@@ -21,7 +21,7 @@ from dllab.tui.widgets.claim import ClaimView
 from dllab.tui.widgets.hunt import HuntPanel
 from dllab.tui.widgets.knobs import KnobsPanel
 
-from .conftest import COURSE, wait_until
+from .conftest import COURSE, seeded_history, wait_until
 
 Lab = Callable[..., LabApp]
 
@@ -248,3 +248,30 @@ async def test_diagnose_screen_on_a_real_buggy_script(lab: Lab) -> None:
             screen.query_one("#findings").get_option_at_index(0).prompt
         )
         assert screen.query_one("#diag-chart").display, "per-layer gradient norms are drawn"
+
+
+async def test_resize_ascii_markers_and_a_run_that_goes_on_in_the_background(lab: Lab) -> None:
+    app = lab(ascii_markers=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        screen = lesson_screen(app)
+        charts = list(screen.query("MetricChart"))
+        assert [c.display for c in charts] == [True, False], "80x24: one chart of 10+ rows"
+        assert charts[0].size.height >= 10
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause(0.2)
+        assert [c.display for c in charts] == [True, True], "120x40: both charts"
+        screen.show_history(seeded_history())
+        await pilot.pause(0.2)
+        picture = charts[0]._picture
+        assert "*" in picture and not any(0x2800 <= ord(ch) <= 0x28FF for ch in picture)
+        await pilot.press("k", *"400", "escape", "r")
+        await wait_until(pilot, lambda: screen.state == "running", 30)
+        await pilot.press("escape")
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert "running" in str(home.query_one("#lessons").get_option_at_index(1).prompt)
+        await pilot.press("enter")
+        assert app.screen is screen and screen.run is not None and screen.run.running
+        await pilot.press("s")
+        await wait_until(pilot, lambda: not screen.run.running, 5)  # type: ignore[union-attr]

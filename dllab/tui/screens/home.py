@@ -107,6 +107,7 @@ class HomeScreen(Screen[None]):
         keep = options.highlighted_option.id if options.highlighted_option else None
         options.clear_options()
         number = {lesson.id: i + 1 for i, lesson in enumerate(self.lab.course.lessons)}
+        training = {run.lesson.id for run in self.lab.running()}
         shown = 0
         for chapter in self.lab.course.chapters:
             lessons = [
@@ -124,6 +125,8 @@ class HomeScreen(Screen[None]):
                 line.append(mark, style=style)
                 line.append(f" {number[lesson.id]:>2}. {pick(lesson.title, lang)}")
                 line.append(f"  {tr(status, lang)}", style="dim")
+                if lesson.id in training:
+                    line.append(f"  ▶ {tr('running', lang)}", style="bold cyan")
                 options.add_option(Option(line, id=lesson.id))
                 shown += 1
         if not shown:
