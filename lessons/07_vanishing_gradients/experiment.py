@@ -23,7 +23,8 @@ EVAL_EVERY = 10  # validation pass every 10 steps: cheap on 500 images
 
 def run(cfg) -> Iterator[dict[str, float]]:
     data = digits("standardize", device=cfg.device)
-    model = mlp(64, cfg.width, cfg.depth, 10, activation=cfg.activation, init=cfg.init).to(cfg.device)
+    model = mlp(64, cfg.width, cfg.depth, 10, activation=cfg.activation, init=cfg.init)
+    model = model.to(cfg.device)
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     batches: list[torch.Tensor] = []
