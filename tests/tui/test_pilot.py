@@ -275,3 +275,17 @@ async def test_resize_ascii_markers_and_a_run_that_goes_on_in_the_background(lab
         assert app.screen is screen and screen.run is not None and screen.run.running
         await pilot.press("s")
         await wait_until(pilot, lambda: not screen.run.running, 5)  # type: ignore[union-attr]
+
+
+async def test_a_run_that_ends_while_you_browse_still_counts(lab: Lab) -> None:
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "k", "tab", "tab", *"0.2", "escape", "r")
+        screen = lesson_screen(app)
+        await wait_until(pilot, lambda: screen.state == "running", 30)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+        await wait_until(pilot, lambda: app.progress.status("decay") == "passed", 30)
+        assert "last_run" in app.progress.lessons["decay"]
+        lessons = app.screen.query_one("#lessons")
+        await wait_until(pilot, lambda: "passed" in str(lessons.get_option_at_index(1).prompt), 5)

@@ -42,6 +42,7 @@ class HomeScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(name="home")
         self.filter_text = ""
+        self._shown_signature: tuple[object, ...] = ()
 
     @property
     def lab(self) -> LabApp:
@@ -71,6 +72,18 @@ class HomeScreen(Screen[None]):
         if target is not None:
             self.highlight(target)
         self.query_one(OptionList).focus()
+        self.set_interval(1.0, self._follow_runs)
+
+    def _signature(self) -> tuple[object, ...]:
+        running = sorted(run.lesson.id for run in self.lab.running())
+        statuses = [self.lab.progress.status(le.id) for le in self.lab.course.lessons]
+        return (*running, "|", *statuses)
+
+    def _follow_runs(self) -> None:
+        """Re-list when a run started or ended, or a status changed, while this screen shows."""
+        signature = self._signature()
+        if signature != self._shown_signature and self.app.screen is self:
+            self.rebuild()
 
     def on_screen_resume(self) -> None:
         self.refresh_texts()
@@ -102,6 +115,7 @@ class HomeScreen(Screen[None]):
 
     def rebuild(self) -> None:
         """Refill the option list from the course, the progress and the filter."""
+        self._shown_signature = self._signature()
         lang = self.lab.lang
         options = self.query_one(OptionList)
         keep = options.highlighted_option.id if options.highlighted_option else None
