@@ -46,8 +46,15 @@ from typing import Any
 _ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>78]|\x1bP.*?\x1b\\")
 
 
-def _steps_per_s(result: dict[str, Any], steps: int, arms: int) -> float:
-    return steps * arms / max(1e-9, float(result["elapsed_s"]))
+def _steps_done(home: Path) -> int:
+    """Steps all arms took in the (one) recorded run: distinct (arm, step) pairs."""
+    pairs: set[tuple[str, int]] = set()
+    for path in (home / "runs").glob("*/metrics.jsonl"):
+        for line in path.read_text().splitlines():
+            with contextlib.suppress(ValueError, KeyError):
+                point = json.loads(line)
+                pairs.add((point["arm"], int(point["step"])))
+    return len(pairs)
 
 
 # -- 1. headless ---------------------------------------------------------------
@@ -149,7 +156,9 @@ class PtyApp:
             os.waitpid(self.pid, 0)
 
 
-def lab_in_pty(lesson_id: str, steps: int, fps: float, keys: bool = True) -> dict[str, Any]:
+def lab_in_pty(
+    lesson_id: str, steps: int, fps: float, keys: bool = True, samples: int = 60
+) -> dict[str, Any]:
     """Latencies (ms, if `keys`), output rate, CPU, startup and steps/s of one run in the real lab."""
     from dllab.curriculum.loader import load_course
     from dllab.curriculum.model import pick
@@ -188,6 +197,10 @@ def lab_in_pty(lesson_id: str, steps: int, fps: float, keys: bool = True) -> dic
         while True:
             if any((home / "runs").glob("*/result.json")):  # the run's record says it ended
                 break
+            if keys and sum(len(v) for v in latencies.values()) >= samples:
+                app.send("s")  # enough samples: stop the run
+                app.wait_for("run stopped", app.mark() - 1, 10)
+                break
             if not keys:
                 time.sleep(0.25)
                 continue
@@ -213,9 +226,11 @@ def lab_in_pty(lesson_id: str, steps: int, fps: float, keys: bool = True) -> dic
         t_end = time.perf_counter()
         ui_cpu = (app.cpu_s() - cpu0) / max(1e-9, t_end - t_run)
         rate = app.bytes_between(t_run, t_end) / max(1e-9, t_end - t_run)
+        deadline = time.perf_counter() + 10
+        while not any((home / "runs").glob("*/result.json")) and time.perf_counter() < deadline:
+            time.sleep(0.1)
         results = [json.loads(p.read_text()) for p in (home / "runs").glob("*/result.json")]
         assert results, "the lab recorded no run"
-        arms = len(lesson.arms)
         app.send("q")
         time.sleep(0.5)
         return {
@@ -223,7 +238,7 @@ def lab_in_pty(lesson_id: str, steps: int, fps: float, keys: bool = True) -> dic
             "latencies": latencies,
             "bytes_per_s": rate,
             "ui_cpu": ui_cpu,
-            "steps_per_s": _steps_per_s(results[0], steps, arms),
+            "steps_per_s": _steps_done(home) / max(1e-9, float(results[0]["elapsed_s"])),
         }
     finally:
         app.close()
@@ -300,7 +315,7 @@ def main() -> None:
         print(
             f"  rep {rep + 1}: headless {head[-1]:.0f} steps/s, lab {labs[-1]['steps_per_s']:.0f} steps/s"
         )
-    keyed = lab_in_pty(args.lesson, 3 * args.steps, args.fps, keys=True)  # longer: more samples
+    keyed = lab_in_pty(args.lesson, 20 * args.steps, args.fps, keys=True)  # stopped at 60 samples
     print(f"  latency run: lab {keyed['steps_per_s']:.0f} steps/s while keys were pressed")
     costs = asyncio.run(_redraw_cost(args.lesson, args.steps, args.fps))
 

@@ -53,10 +53,16 @@ class MetricChart(PlotextPlot):
 
     @property
     def effective_spec(self) -> ChartSpec:
-        """The spec with the learner's log/linear choice applied."""
-        if not self.log_flipped:
-            return self.spec
-        return dataclasses.replace(self.spec, log_y=not self.spec.log_y)
+        """The spec with the learner's log/linear choice applied and titles that fit.
+
+        plotext drops a title wider than the plot, so long titles are shortened.
+        """
+        spec = self.spec
+        if self.log_flipped:
+            spec = dataclasses.replace(spec, log_y=not spec.log_y)
+        room = max(8, self.size.width - 4)
+        title = {k: v if len(v) <= room else v[: room - 1] + "…" for k, v in spec.title.items()}
+        return dataclasses.replace(spec, title=title) if title != spec.title else spec
 
     def update(
         self,
