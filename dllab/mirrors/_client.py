@@ -30,7 +30,9 @@ class VisdomUnavailable(DllabError):
 class VisdomClient:
     """POSTs JSON to one Visdom server over a kept-alive connection."""
 
-    def __init__(self, url: str = DEFAULT_URL, timeout_s: float = 3.0) -> None:
+    def __init__(
+        self, url: str = DEFAULT_URL, timeout_s: float = 3.0, read_timeout_s: float = 60.0
+    ) -> None:
         parts = urlsplit(url if "://" in url else f"http://{url}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise VisdomUnavailable(f"not a Visdom URL: {url!r} (expected http://HOST:PORT)")
@@ -40,12 +42,19 @@ class VisdomClient:
         self.https = parts.scheme == "https"
         self.base = parts.path.rstrip("/")
         self.timeout_s = timeout_s
+        """Connect timeout: a server that is down is noticed this fast."""
+        self.read_timeout_s = read_timeout_s
+        """Answer timeout: a big window's /update can take the server seconds."""
         self._conn: http.client.HTTPConnection | None = None
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
             cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
-            self._conn = cls(self.host, self.port, timeout=self.timeout_s)
+            conn = cls(self.host, self.port, timeout=self.timeout_s)
+            conn.connect()
+            assert conn.sock is not None
+            conn.sock.settimeout(self.read_timeout_s)
+            self._conn = conn
         return self._conn
 
     def close(self) -> None:

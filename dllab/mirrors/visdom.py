@@ -33,6 +33,9 @@ Notify = Callable[[str], None]
 MAX_PENDING = 500_000
 """Points held for a server that is down or slow; beyond this they are left to replay."""
 
+SERVER_SHARE = 5.0
+"""After a send that took t seconds, wait at least SERVER_SHARE * t before the next one."""
+
 _END = object()
 """Queue sentinel: the run ended, flush and stop."""
 
@@ -211,9 +214,14 @@ class VisdomMirror(Subscriber):
                     break  # a producer faster than this loop must not hold back the sending
                 item = self._next()
             if ending or time.monotonic() >= next_send:
+                started = time.monotonic()
                 if self._flush(sender, pending, final=ending):
                     pending = 0
-                    next_send = time.monotonic() + self.interval_s
+                    # Visdom's /update costs the server O(window size) (it deep-copies the
+                    # window and diffs it): wait SERVER_SHARE times as long as it took, so a
+                    # long run keeps the server's load bounded (bigger, rarer batches)
+                    took = time.monotonic() - started
+                    next_send = time.monotonic() + max(self.interval_s, SERVER_SHARE * took)
                 else:
                     next_send = time.monotonic() + self.retry_s
         self.state = "ended" if self.state == "up" else self.state
