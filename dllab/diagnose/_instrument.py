@@ -298,6 +298,7 @@ class Instrumentation:
                     model=info.name,
                     modules=training[:6],
                     n_modules=len(training),
+                    types=sorted({type(m).__name__ for _, m in info.mode_modules if m.training}),
                 )
         elif not info.module.training:
             rec.hit("eval_mode_with_grad", rec.user_site(), model=info.name, step=rec.steps)

@@ -44,13 +44,20 @@ class MissingEval(Rule):
                 f"{plural(ctx.counter('eval_forwards_train_mode'), 'forward')} of {site.get('model')} under no_grad ran with "
                 f"{plural(site.get('n_modules', 0), 'Dropout/BatchNorm module')} in training mode ({modules})"
             )
+            # Error when the source has no eval() at all; when it does, this no_grad forward in
+            # training mode may be deliberate (MC dropout, a BYOL-style target network): warning.
+            knows_eval = ctx.source is not None and ctx.source.calls_eval_mode()
+            types = site.get("types", [])
+            lesson = "batchnorm" if types and all("Norm" in t for t in types) else self.lesson
             return [
-                self.finding(
-                    Severity.ERROR,
+                Finding(
+                    self.check,
+                    Severity.WARNING if knows_eval else Severity.ERROR,
                     "The model is evaluated in training mode: Dropout stays on and BatchNorm uses (and updates) batch statistics.",
                     evidence,
                     ctx.site_location(site),
                     FIX,
+                    lesson,
                     confirmed=True,
                 )
             ]
