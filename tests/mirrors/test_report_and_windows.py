@@ -21,7 +21,11 @@ def point(arm: str, step: int, name: str, value: float) -> MetricPoint:
     return MetricPoint("r", arm, step, name, value)
 
 
-def test_line_window_batches_every_trace_in_one_update() -> None:
+def test_line_window_is_resent_whole_then_appends_past_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dllab.mirrors._windows as windows
+
     spec = ChartSpec(
         "loss", {"en": "Training loss"}, ChartKind.LINE, metrics=("loss",), smooth=True, hline=2.3
     )
@@ -30,7 +34,7 @@ def test_line_window_batches_every_trace_in_one_update() -> None:
         window.add(point("a", step, "loss", value))
     window.add(point("b", 0, "other", 9.0))  # not on this chart
     endpoint, body = window.message("env", create=False)
-    assert endpoint == "update" and body["append"] is True and "name" not in body
+    assert endpoint == "events"  # replacing a window is cheap for the server, appending is not
     by_name = {t["name"]: t for t in body["data"]}
     assert list(by_name) == ["a", "a (EMA)", "b", "b (EMA)"]
     assert by_name["a"]["y"] == [1.0, None, 0.5]  # NaN travels as null, like the JSON stream
@@ -38,7 +42,16 @@ def test_line_window_batches_every_trace_in_one_update() -> None:
     assert by_name["b"]["x"] == []
     assert body["layout"]["shapes"][0]["y0"] == 2.3
     window.sent()
-    assert window.message("env", create=False)[1]["data"][0]["x"] == []
+    window.add(point("a", 3, "loss", 0.25))
+    assert window.message("env", create=False)[1]["data"][0]["x"] == [0, 1, 2, 3]
+    # past the limit: one /update with every trace, only what is new, and nothing kept
+    monkeypatch.setattr(windows, "REPLACE_LIMIT", 4)
+    window.sent()
+    assert window.appends and window._traces[0].xs == []
+    window.add(point("a", 4, "loss", 0.2))
+    endpoint, body = window.message("env", create=False)
+    assert endpoint == "update" and body["append"] is True and "name" not in body
+    assert [t["x"] for t in body["data"]] == [[4], [4], [], []]
 
 
 def test_bars_at_first_keep_the_first_value_and_xy_pairs_by_step() -> None:
