@@ -1,0 +1,164 @@
+"""Every knob of every lesson, at every allowed extreme, must run without the experiment failing.
+
+A learner turns knobs freely in the lab: any float/int in [min, max], every choice, both bool
+values, shared or per arm (`ARM.KNOB=VALUE`). A run may *diverge* (a NaN loss is a lesson), but
+it must never end `failed` (an exception in the experiment) nor hang. Each case runs a few steps,
+enough for the loop, the first and the last evaluation (lessons evaluate at step 0, every k
+steps and at the last step) and any end-of-run probe.
+
+A few steps cannot show a full run's length, but a knob extreme that makes a step ~100x slower
+(the range is wrong) already shows as a few steps taking longer than the whole default run's
+budget: that is checked too.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+
+from dllab.curriculum.loader import load_course
+from dllab.curriculum.model import Knob, KnobType, Lesson
+from dllab.engine import Run, RunEnded, apply_settings, default_config, loop
+from dllab.engine.config import arm_values
+
+STEPS = 3
+"""Steps per case: step 0 (probes, first evaluation), a middle step, the last (final evaluation)."""
+
+COURSE = load_course()
+"""One course load for the whole module (collection and every test share it)."""
+
+
+def extreme_values(knob: Knob) -> list[Any]:
+    """What a learner can reach at the edges: min and max, every choice, both bools."""
+    if knob.type is KnobType.BOOL:
+        return [False, True]
+    if knob.type is KnobType.CHOICE:
+        return list(knob.choices)
+    assert knob.min is not None and knob.max is not None
+    lo, hi = knob.min, knob.max
+    if knob.type is KnobType.INT:
+        lo, hi = int(lo), int(hi)
+    return [lo, hi]
+
+
+def fmt(value: Any) -> str:
+    """A value as `--set` text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def cases() -> Iterator[Any]:
+    for entry in COURSE.lessons:
+        lesson = COURSE.lesson(entry.id)
+        for name, knob in lesson.knobs.items():
+            for value in extreme_values(knob):
+                yield pytest.param(lesson.id, name, value, id=f"{lesson.id}-{name}={fmt(value)}")
+
+
+def run_short(lesson: Lesson, settings: Sequence[str]) -> tuple[RunEnded, float]:
+    """Run every arm for STEPS steps on CPU; the end event and the wall time."""
+    config = apply_settings(lesson, default_config(lesson), settings)
+    config.device = "cpu"
+    config.steps = STEPS
+    start = time.perf_counter()
+    run = Run(lesson, config, record=False).start()
+    result = run.wait(timeout=max(60.0, 2 * lesson.budget_s))
+    elapsed = time.perf_counter() - start
+    if result is None:
+        run.stop()
+        run.wait(timeout=30)
+        pytest.fail(f"{lesson.id} {list(settings)}: no end after {elapsed:.0f} s (hang?)")
+    return result, elapsed
+
+
+def assert_no_failure(lesson: Lesson, settings: Sequence[str], result: RunEnded) -> None:
+    where = f"{lesson.id} {' '.join(settings)}"
+    assert result.status.value == "completed", f"{where}: {result.status.value}: {result.message}"
+    failed = {arm: s for arm, s in result.arms.items() if s not in ("completed", "diverged")}
+    assert not failed, f"{where}: arms {failed}: {result.message}"
+    assert set(result.arms) == set(lesson.arms), f"{where}: arms that ran: {result.arms}"
+
+
+@pytest.mark.parametrize(("lesson_id", "knob", "value"), list(cases()))
+def test_knob_extreme_runs(lesson_id: str, knob: str, value: Any) -> None:
+    """The value set for every arm (overriding what an arm fixes) runs: completed or diverged."""
+    lesson = COURSE.lesson(lesson_id)
+    settings = [f"{knob}={fmt(value)}"] + [f"{arm}.{knob}={fmt(value)}" for arm in lesson.arms]
+    result, elapsed = run_short(lesson, settings)
+    assert_no_failure(lesson, settings, result)
+    # STEPS steps of every arm taking the whole default run's budget: a step ~100x too slow
+    assert elapsed < lesson.budget_s, (
+        f"{lesson_id} {knob}={value}: {STEPS} steps took {elapsed:.1f} s"
+    )
+
+
+def per_arm_overrides(lesson: Lesson) -> dict[str, tuple[str, Any]]:
+    """One knob per arm with a value that arm would not otherwise run with.
+
+    Prefer a knob the arm fixes itself (so the override beats the arm's own setting).
+    """
+    chosen: dict[str, tuple[str, Any]] = {}
+    base = default_config(lesson)
+    for arm_name, arm in lesson.arms.items():
+        current = arm_values(lesson, base, arm_name)
+        names = list(arm.settings) + [k for k in lesson.knobs if k not in arm.settings]
+        for name in names:
+            others = [v for v in extreme_values(lesson.knobs[name]) if v != current[name]]
+            if others:
+                chosen[arm_name] = (name, others[0])
+                break
+    return chosen
+
+
+@pytest.mark.parametrize("lesson_id", [entry.id for entry in COURSE.lessons])
+def test_per_arm_override_reaches_only_that_arm(
+    lesson_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ARM.KNOB=VALUE` for every arm at once: each arm's experiment gets its own value (beating
+    what the arm fixes), the other knobs keep the arm's values, and the run does not fail."""
+    lesson = COURSE.lesson(lesson_id)
+    overrides = per_arm_overrides(lesson)
+    assert set(overrides) == set(lesson.arms)
+    settings = [f"{arm}.{name}={fmt(value)}" for arm, (name, value) in overrides.items()]
+    seen: dict[str, dict[str, Any]] = {}
+
+    class RecordingArmConfig(loop.ArmConfig):
+        def __init__(self, values: Any, **kwargs: Any) -> None:
+            super().__init__(values, **kwargs)
+            seen[kwargs["arm"]] = self.as_dict()
+
+    monkeypatch.setattr(loop, "ArmConfig", RecordingArmConfig)
+    result, _ = run_short(lesson, settings)
+    assert_no_failure(lesson, settings, result)
+    base = default_config(lesson)
+    for arm, (name, value) in overrides.items():
+        expected = arm_values(lesson, base, arm) | {name: value}
+        assert seen[arm] == expected, f"{arm}: got {seen[arm]}, expected {expected}"
+
+
+SUGGESTION = re.compile(r"`((?:[a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*=[^`\s]+)`")
+"""A `KNOB=VALUE` or `ARM.KNOB=VALUE` the lesson text suggests (code in backquotes)."""
+
+
+@pytest.mark.parametrize("lesson_id", [entry.id for entry in COURSE.lessons])
+def test_knobs_are_described_and_suggestions_are_allowed(lesson_id: str) -> None:
+    """Every knob says what it does in both languages, learning rates turn on a log scale, and
+    every setting the lesson text suggests is one the lab accepts (a knob that exists, in range)."""
+    lesson = COURSE.lesson(lesson_id)
+    for name, knob in lesson.knobs.items():
+        assert knob.help.get("en") and knob.help.get("zh"), f"{name}: help in en and zh"
+        if name == "lr" or name.endswith("_lr"):
+            assert knob.log, f"{name}: a learning rate is turned on a log scale"
+    for lang in ("en", "zh"):
+        text = (lesson.dir / f"{lang}.md").read_text(encoding="utf-8")
+        for setting in SUGGESTION.findall(text):
+            if setting.split("=", 1)[0].rpartition(".")[2] not in lesson.knobs:
+                continue  # code, not a setting (`requires_grad=True`)
+            apply_settings(lesson, default_config(lesson), [setting])  # raises if not allowed
