@@ -14,6 +14,7 @@ from dllab.diagnose.rules.loss_accumulation import LossAccumulation
 from dllab.diagnose.rules.missing_eval import MissingEval
 from dllab.diagnose.rules.missing_train import MissingTrain
 from dllab.diagnose.rules.missing_zero_grad import MissingZeroGrad
+from dllab.diagnose.rules.nll_probabilities import NllProbabilities
 from dllab.diagnose.rules.no_detach_hidden import NoDetachHidden
 from dllab.diagnose.rules.non_finite import NonFinite
 from dllab.diagnose.rules.overfitting import Overfitting
@@ -23,6 +24,7 @@ from dllab.diagnose.rules.vanishing_gradients import VanishingGradients
 
 ALL_RULES: tuple[Rule, ...] = (
     DoubleSoftmax(),
+    NllProbabilities(),
     MissingEval(),
     MissingTrain(),
     FunctionalDropout(),
