@@ -12,8 +12,8 @@ run record (`metrics.jsonl`) keeps every point for `dllab runs replay RUN
 
 from __future__ import annotations
 
+import collections
 import contextlib
-import queue
 import sys
 import threading
 import time
@@ -137,7 +137,10 @@ class VisdomMirror(Subscriber):
         """Points not mirrored live (queue or pending buffer full); replay sends them."""
         self.thread_cpu_s = 0.0
         """CPU time the mirror's thread used (set when it ends; benchmarks read it)."""
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+        # a deque, not a queue.Queue: append/popleft are atomic under the GIL and take no lock,
+        # so the training thread never waits for the mirror thread (the bound is checked by hand)
+        self._queue: collections.deque[object] = collections.deque()
+        self.queue_size = queue_size
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._run_id = ""
@@ -153,21 +156,17 @@ class VisdomMirror(Subscriber):
         self._thread.start()
 
     def on_metrics(self, points: list[MetricPoint]) -> None:
-        try:
-            self._queue.put_nowait(points)
-        except queue.Full:
+        if len(self._queue) < self.queue_size:
+            self._queue.append(points)
+        else:
             self.dropped_points += len(points)
 
     def on_run_end(self, event: RunEnded) -> None:
         """Flush what is left (bounded wait, none when the server is down)."""
         if self._thread is None:
             return
-        try:
-            self._queue.put(_END, timeout=1.0)
-        except queue.Full:
-            return
-        finally:
-            self._wake.set()
+        self._queue.append(_END)
+        self._wake.set()
         if self.state != "down":
             self._thread.join(self.end_timeout_s)
 
@@ -230,8 +229,8 @@ class VisdomMirror(Subscriber):
 
     def _next(self) -> object | None:
         try:
-            return self._queue.get_nowait()
-        except queue.Empty:
+            return self._queue.popleft()
+        except IndexError:
             return None
 
     def _flush(self, sender: VisdomSender, pending: int, final: bool) -> bool:
