@@ -91,7 +91,7 @@ async def test_quit_during_a_run_asks_then_stops_it(lab: Lab) -> None:
         await pilot.press("q")
         t0 = time.monotonic()
         await pilot.press("y")
-        await wait_until(pilot, lambda: not app.is_running or app._exit_renderables is not None, 5)
+        await wait_until(pilot, lambda: app.return_code is not None, 5)
         run = screen.run
     assert run is not None
     assert run.wait(2) is not None, "the run ended"

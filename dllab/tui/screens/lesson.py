@@ -252,6 +252,8 @@ class LessonScreen(Screen[None]):
             "paused": tr("paused", lang),
             "stopping": tr("stopping", lang),
         }.get(self.state, self.state)
+        if self.state.startswith("ended:"):
+            state = tr("ended", lang, status=tr(self.state[6:], lang))
         parts = [self.lab.device_label(self.device), state]
         run = self.run
         if run is not None and self.t_start:
@@ -352,7 +354,7 @@ class LessonScreen(Screen[None]):
         event = message.event
         if not self._current(event.run):
             return
-        self.state = tr("ended", self.lang, status=event.status.value)
+        self.state = f"ended:{event.status.value}"
         self.t_end = time.monotonic()
         progress = self.lab.progress
         progress.record_run(self.lesson.id, event.run)
