@@ -22,7 +22,7 @@ from dllab.engine.run import Run
 from dllab.messages import MirrorNotice, OpenLesson
 from dllab.progress import Progress
 from dllab.tui import gpu
-from dllab.tui.i18n import detect_lang, tr
+from dllab.tui.i18n import detect_lang, localize_bindings, tr
 from dllab.tui.screens.dialogs import ConfirmScreen, HelpScreen
 from dllab.tui.screens.home import HomeScreen
 
@@ -101,6 +101,7 @@ class LabApp(App[int]):
         self.set_reactive(LabApp.lang, options.lang)
 
     def on_mount(self) -> None:
+        localize_bindings(self, self.lang)
         self.push_screen(HomeScreen())
         self.call_after_refresh(self._preload)
         if self.progress.notice:
@@ -208,6 +209,7 @@ class LabApp(App[int]):
 
     def watch_lang(self, lang: str) -> None:
         """Re-word the visible screen now; the others catch up when shown again."""
+        localize_bindings(self, lang)
         if not self.screen_stack:
             return
         refresh = getattr(self.screen, "refresh_texts", None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from typing import Any
 
 _WORDS: dict[str, tuple[str, str]] = {
     # key: (en, zh)
@@ -73,8 +75,52 @@ _WORDS: dict[str, tuple[str, str]] = {
     "open_lesson": ("Enter: open lesson {lesson}", "回车：打开课程 {lesson}"),
     "cpu": ("CPU", "CPU"),
     "help_title": ("Keys", "按键"),
-    "lang_now": ("Language: English", "语言：中文"),
 }
+
+
+KEY_WORDS_ZH: dict[str, str] = {
+    "Quit": "退出",
+    "Help": "帮助",
+    "Diagnose": "诊断",
+    "Open": "打开",
+    "Continue": "继续",
+    "Filter": "筛选",
+    "Reset lesson": "重置本课",
+    "Reset all": "全部重置",
+    "Clear": "清除",
+    "Run": "运行",
+    "Stop": "停止",
+    "Pause": "暂停",
+    "Reset": "重置",
+    "Hint": "提示",
+    "Answers": "答案",
+    "Chart": "换图",
+    "Log y": "对数 y",
+    "Knobs": "旋钮",
+    "Text": "课文",
+    "Edit fix": "编辑修复",
+    "Back": "返回",
+    "Yes": "是",
+    "No": "否",
+    "Close": "关闭",
+}
+"""Footer words (the key bindings' descriptions) in Chinese."""
+
+
+def localize_bindings(node: Any, lang: str) -> None:
+    """Re-word the footer of one screen or app: every binding's description in `lang`.
+
+    Textual's bindings are frozen and copied per node, so each node's copy is
+    rewritten (keeping the English original to switch back).
+    """
+    originals: dict[tuple[str, str], str] = node.__dict__.setdefault("_dllab_key_words", {})
+    for key, bindings in node._bindings.key_to_bindings.items():
+        words = []
+        for binding in bindings:
+            english = originals.setdefault((key, binding.action), binding.description)
+            text = KEY_WORDS_ZH.get(english, english) if lang == "zh" else english
+            words.append(dataclasses.replace(binding, description=text))
+        bindings[:] = words
 
 
 def tr(key: str, lang: str, **values: object) -> str:

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from dllab.messages import DiagnoseDone
-from dllab.tui.i18n import tr
+from dllab.tui.i18n import localize_bindings, tr
 
 if TYPE_CHECKING:
     from dllab.tui.app import LabApp
@@ -80,11 +80,13 @@ class DiagnoseScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#diag-chart").display = False
         self.title = "dllab"
-        self.sub_title = tr("diagnose", self.lab.lang)
+        self.refresh_texts()
         self.query_one("#path", Input).focus()
 
     def refresh_texts(self) -> None:
         """Language changed."""
+        localize_bindings(self, self.lab.lang)
+        self.refresh_bindings()
         self.sub_title = tr("diagnose", self.lab.lang)
 
     def on_screen_resume(self) -> None:

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from dllab.curriculum.model import Lesson, pick
 from dllab.progress import NEW, PASSED, STARTED
-from dllab.tui.i18n import tr
+from dllab.tui.i18n import localize_bindings, tr
 from dllab.tui.screens.dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -91,6 +91,8 @@ class HomeScreen(Screen[None]):
     def refresh_texts(self) -> None:
         """Rebuild the list and labels (language, progress or filter changed)."""
         lang = self.lab.lang
+        localize_bindings(self, lang)
+        self.refresh_bindings()
         self.sub_title = pick(self.lab.course.welcome, lang) if self.lab.course.welcome else ""
         self.query_one("#filter", Input).placeholder = tr("filter", lang)
         target = self.lab.continue_lesson()

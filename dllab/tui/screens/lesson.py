@@ -34,7 +34,7 @@ from dllab.messages import (
     RunLogged,
 )
 from dllab.tui.bridge import UiSubscriber
-from dllab.tui.i18n import tr
+from dllab.tui.i18n import localize_bindings, tr
 from dllab.tui.lessontext import LessonText, lesson_markdown
 from dllab.tui.widgets.chart import MetricChart
 from dllab.tui.widgets.claim import ClaimView
@@ -176,6 +176,8 @@ class LessonScreen(Screen[None]):
         """(Re)write every text in the current language."""
         lang = self.lang
         self._worded_in = lang
+        localize_bindings(self, lang)
+        self.refresh_bindings()
         self.sub_title = pick(self.lesson.title, lang)
         hints = self.lab.progress.hints_shown(self.lesson.id)
         for code in ("en", "zh"):
