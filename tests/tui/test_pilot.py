@@ -148,6 +148,8 @@ async def test_filter_hint_language_and_help(lab: Lab) -> None:
         await pilot.press("l")
         assert app.lang == "zh"
         assert screen.sub_title == "指数衰减"
+        footer_words = {b.binding.description for b in app.active_bindings.values()}
+        assert "运行" in footer_words and "Run" not in footer_words
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape", "escape")
