@@ -6,13 +6,15 @@ it must never end `failed` (an exception in the experiment) nor hang. Each case 
 enough for the loop, the first and the last evaluation (lessons evaluate at step 0, every k
 steps and at the last step) and any end-of-run probe.
 
-A few steps cannot show a full run's length, but a knob extreme that makes a step ~100x slower
-(the range is wrong) already shows as a few steps taking longer than the whole default run's
-budget: that is checked too.
+A knob extreme must not make a run far longer than the lesson's `budget_s` either (a batch size
+or width at max making a step ~100x slower means the range is wrong): the time of one plain
+training step of every arm (no set-up, no evaluation), times the lesson's steps, must stay within
+SLOW_FACTOR budgets.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -22,11 +24,19 @@ import pytest
 
 from dllab.curriculum.loader import load_course
 from dllab.curriculum.model import Knob, KnobType, Lesson
-from dllab.engine import Run, RunEnded, apply_settings, default_config, loop
+from dllab.engine import Run, RunEnded, Subscriber, apply_settings, default_config, loop
 from dllab.engine.config import arm_values
+from dllab.engine.events import MetricPoint
 
-STEPS = 3
-"""Steps per case: step 0 (probes, first evaluation), a middle step, the last (final evaluation)."""
+STEPS = 5
+"""Steps per case: step 0 (set-up, probes, first evaluation), plain steps 1-3, the last (final
+evaluation, end-of-run probes). Every lesson evaluates at step 0 and at its last step."""
+
+TIMED_STEPS = (2, 3)
+"""Rounds timed for the full-run estimate: plain training steps of every arm, nothing else."""
+
+SLOW_FACTOR = 10
+"""A knob extreme may make the full run this many budgets long at most (loaded CI, 2 cores)."""
 
 COURSE = load_course()
 """One course load for the whole module (collection and every test share it)."""
@@ -62,20 +72,43 @@ def cases() -> Iterator[Any]:
                 yield pytest.param(lesson.id, name, value, id=f"{lesson.id}-{name}={fmt(value)}")
 
 
-def run_short(lesson: Lesson, settings: Sequence[str]) -> tuple[RunEnded, float]:
-    """Run every arm for STEPS steps on CPU; the end event and the wall time."""
+class StepClock(Subscriber):
+    """When each round of steps ended: round k ends with the last arm's k-th step."""
+
+    def __init__(self) -> None:
+        self.count: dict[str, int] = {}
+        self.round_end: dict[int, float] = {}
+
+    def on_metrics(self, points: list[MetricPoint]) -> None:
+        now = time.perf_counter()
+        for arm in {p.arm for p in points}:  # one call is one step of one arm (in-process)
+            step = self.count.get(arm, 0)
+            self.count[arm] = step + 1
+            self.round_end[step] = now
+
+    def step_time(self) -> float | None:
+        """Wall time of one plain step of every (still running) arm: the quickest timed round."""
+        rounds = [self.round_end.get(k) for k in (TIMED_STEPS[0] - 1, *TIMED_STEPS)]
+        if any(t is None for t in rounds):
+            return None  # every arm diverged early
+        ends = [t for t in rounds if t is not None]
+        return min(b - a for a, b in itertools.pairwise(ends))
+
+
+def run_short(lesson: Lesson, settings: Sequence[str]) -> tuple[RunEnded, float | None]:
+    """Run every arm for STEPS steps on CPU; the end event and one round's step time."""
     config = apply_settings(lesson, default_config(lesson), settings)
     config.device = "cpu"
     config.steps = STEPS
-    start = time.perf_counter()
-    run = Run(lesson, config, record=False).start()
-    result = run.wait(timeout=max(60.0, 2 * lesson.budget_s))
-    elapsed = time.perf_counter() - start
+    clock = StepClock()
+    run = Run(lesson, config, subscribers=[clock], record=False).start()
+    timeout = max(60.0, 2 * lesson.budget_s)
+    result = run.wait(timeout=timeout)
     if result is None:
         run.stop()
         run.wait(timeout=30)
-        pytest.fail(f"{lesson.id} {list(settings)}: no end after {elapsed:.0f} s (hang?)")
-    return result, elapsed
+        pytest.fail(f"{lesson.id} {list(settings)}: no end after {timeout:.0f} s (hang?)")
+    return result, clock.step_time()
 
 
 def assert_no_failure(lesson: Lesson, settings: Sequence[str], result: RunEnded) -> None:
@@ -91,12 +124,14 @@ def test_knob_extreme_runs(lesson_id: str, knob: str, value: Any) -> None:
     """The value set for every arm (overriding what an arm fixes) runs: completed or diverged."""
     lesson = COURSE.lesson(lesson_id)
     settings = [f"{knob}={fmt(value)}"] + [f"{arm}.{knob}={fmt(value)}" for arm in lesson.arms]
-    result, elapsed = run_short(lesson, settings)
+    result, step_time = run_short(lesson, settings)
     assert_no_failure(lesson, settings, result)
-    # STEPS steps of every arm taking the whole default run's budget: a step ~100x too slow
-    assert elapsed < lesson.budget_s, (
-        f"{lesson_id} {knob}={value}: {STEPS} steps took {elapsed:.1f} s"
-    )
+    if step_time is not None:
+        full = step_time * lesson.steps
+        assert full < SLOW_FACTOR * lesson.budget_s, (
+            f"{lesson_id} {knob}={fmt(value)}: a full run would take ~{full:.0f} s "
+            f"(budget {lesson.budget_s:g} s): shrink the range or make the step cheaper"
+        )
 
 
 def per_arm_overrides(lesson: Lesson) -> dict[str, tuple[str, Any]]:
