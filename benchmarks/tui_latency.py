@@ -17,7 +17,7 @@ Three measurements, printed side by side:
 3. **Redraw cost**: the lab in-process (headless Textual), timing each redraw tick
    (data → plotext) and each chart render (plotext build → Text) during a run.
 
-Usage: python benchmarks/tui_latency.py [--lesson vanishing-gradients] [--steps 400]
+Usage: python benchmarks/tui_latency.py [--lesson vanishing-gradients] [--steps 600]
        [--fps 4] [--reps 2]
 Targets: latency < 100 ms, throughput ratio (lab / headless) >= 0.9.
 """
@@ -188,12 +188,21 @@ def lab_in_pty(
         time.sleep(0.2)
         app.send("\x1b")
         time.sleep(0.3)
+        idle: list[float] = []
+        chart = 0
+        for _ in range(12 if keys else 0):  # baseline: the same key with nothing training
+            chart = (chart + 1) % len(titles)
+            before = app.mark()
+            t0 = app.send("c")
+            with contextlib.suppress(TimeoutError):
+                idle.append((app.wait_for(titles[chart], before, 5) - t0) * 1000)
+            time.sleep(0.3)
         m = app.mark()
         app.send("r")
         t_run = app.wait_for(" running", m, 60)
         cpu0 = app.cpu_s()
         latencies: dict[str, list[float]] = {"c (next chart)": [], "l (language)": []}
-        chart, lang, presses = 0, "en", 0
+        lang, presses = "en", 0
         while True:
             if any((home / "runs").glob("*/result.json")):  # the run's record says it ended
                 break
@@ -235,6 +244,7 @@ def lab_in_pty(
         return {
             "first_paint_s": first_paint,
             "latencies": latencies,
+            "idle": idle,
             "bytes_per_s": rate,
             "ui_cpu": ui_cpu,
             "steps_per_s": _steps_done(home) / max(1e-9, float(results[0]["elapsed_s"])),
@@ -296,7 +306,9 @@ def _fmt(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lesson", default="vanishing-gradients")
-    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument(
+        "--steps", type=int, default=600, help="steps per arm (long enough to amortise set-up)"
+    )
     parser.add_argument("--fps", type=float, default=4.0)
     parser.add_argument("--reps", type=int, default=2)
     args = parser.parse_args()
@@ -314,7 +326,7 @@ def main() -> None:
         print(
             f"  rep {rep + 1}: headless {head[-1]:.0f} steps/s, lab {labs[-1]['steps_per_s']:.0f} steps/s"
         )
-    keyed = lab_in_pty(args.lesson, 20 * args.steps, args.fps, keys=True)  # stopped at 60 samples
+    keyed = lab_in_pty(args.lesson, 10 * args.steps, args.fps, keys=True)  # stopped at 60 samples
     print(f"  latency run: lab {keyed['steps_per_s']:.0f} steps/s while keys were pressed")
     costs = asyncio.run(_redraw_cost(args.lesson, args.steps, args.fps))
 
@@ -325,6 +337,7 @@ def main() -> None:
     print(f"{'training steps/s (all arms)':28}{head_rate:12.0f}{lab_rate:20.0f}")
     print(f"{'throughput ratio lab/headless':32}{lab_rate / head_rate:28.2f}   (target >= 0.9)")
     print()
+    print(f"key-to-screen c, nothing training ms: {_fmt(keyed['idle'])}")
     for key, samples in keyed["latencies"].items():
         print(f"key-to-screen {key:18} ms: {_fmt(samples)}   (target < 100)")
     print(f"redraw tick (data -> plotext)    ms: {_fmt(costs['tick_ms'])}")
