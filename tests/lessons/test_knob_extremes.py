@@ -64,9 +64,11 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+LESSON_IDS = [lesson.id for lesson in COURSE.lessons]
+
+
 def cases() -> Iterator[Any]:
-    for entry in COURSE.lessons:
-        lesson = COURSE.lesson(entry.id)
+    for lesson in COURSE.lessons:
         for name, knob in lesson.knobs.items():
             for value in extreme_values(knob):
                 yield pytest.param(lesson.id, name, value, id=f"{lesson.id}-{name}={fmt(value)}")
@@ -95,11 +97,13 @@ class StepClock(Subscriber):
         return min(b - a for a, b in itertools.pairwise(ends))
 
 
-def run_short(lesson: Lesson, settings: Sequence[str]) -> tuple[RunEnded, float | None]:
-    """Run every arm for STEPS steps on CPU; the end event and one round's step time."""
+def run_short(
+    lesson: Lesson, settings: Sequence[str], steps: int = STEPS
+) -> tuple[RunEnded, float | None]:
+    """Run every arm for a few steps on CPU; the end event and one round's step time."""
     config = apply_settings(lesson, default_config(lesson), settings)
     config.device = "cpu"
-    config.steps = STEPS
+    config.steps = steps
     clock = StepClock()
     run = Run(lesson, config, subscribers=[clock], record=False).start()
     timeout = max(60.0, 2 * lesson.budget_s)
@@ -134,6 +138,15 @@ def test_knob_extreme_runs(lesson_id: str, knob: str, value: Any) -> None:
         )
 
 
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_a_one_step_run_does_not_fail(lesson_id: str) -> None:
+    """The lab's steps field goes down to 1: step 0 is then also the last step (both evaluations
+    and the end-of-run probes in one step), and the claim is judged on one point per arm."""
+    lesson = COURSE.lesson(lesson_id)
+    result, _ = run_short(lesson, [], steps=1)
+    assert_no_failure(lesson, [], result)
+
+
 def per_arm_overrides(lesson: Lesson) -> dict[str, tuple[str, Any]]:
     """One knob per arm with a value that arm would not otherwise run with.
 
@@ -152,7 +165,7 @@ def per_arm_overrides(lesson: Lesson) -> dict[str, tuple[str, Any]]:
     return chosen
 
 
-@pytest.mark.parametrize("lesson_id", [entry.id for entry in COURSE.lessons])
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
 def test_per_arm_override_reaches_only_that_arm(
     lesson_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -182,7 +195,7 @@ SUGGESTION = re.compile(r"`((?:[a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*=[^`\s]+)`")
 """A `KNOB=VALUE` or `ARM.KNOB=VALUE` the lesson text suggests (code in backquotes)."""
 
 
-@pytest.mark.parametrize("lesson_id", [entry.id for entry in COURSE.lessons])
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
 def test_knobs_are_described_and_suggestions_are_allowed(lesson_id: str) -> None:
     """Every knob says what it does in both languages, learning rates turn on a log scale, and
     every setting the lesson text suggests is one the lab accepts (a knob that exists, in range)."""
