@@ -194,6 +194,9 @@ def test_per_arm_override_reaches_only_that_arm(
 SUGGESTION = re.compile(r"`((?:[a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*=[^`\s]+)`")
 """A `KNOB=VALUE` or `ARM.KNOB=VALUE` the lesson text suggests (code in backquotes)."""
 
+HELP_SUGGESTION = re.compile(r"\b([a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*=[a-z0-9.+-]+)")
+"""An `ARM.KNOB=VALUE` a knob's help suggests ("try accumulating.zero_grad=true")."""
+
 CODE_KEYWORDS = {"requires_grad", "retain_graph", "a"}
 """Python keyword arguments quoted in the texts (`requires_grad=True`, `a=√5`): not settings."""
 
@@ -208,6 +211,9 @@ def test_knobs_are_described_and_suggestions_are_allowed(lesson_id: str) -> None
         assert knob.help.get("en") and knob.help.get("zh"), f"{name}: help in en and zh"
         if name == "lr" or name.endswith("_lr"):
             assert knob.log, f"{name}: a learning rate is turned on a log scale"
+        for lang in ("en", "zh"):
+            for setting in HELP_SUGGESTION.findall(knob.help[lang]):
+                apply_settings(lesson, default_config(lesson), [setting])  # raises if not allowed
     for lang in ("en", "zh"):
         text = (lesson.dir / f"{lang}.md").read_text(encoding="utf-8")
         for setting in SUGGESTION.findall(text):
