@@ -110,17 +110,19 @@ KEY_WORDS_ZH: dict[str, str] = {
 def localize_bindings(node: Any, lang: str) -> None:
     """Re-word the footer of one screen or app: every binding's description in `lang`.
 
-    Textual's bindings are frozen and copied per node, so each node's copy is
-    rewritten (keeping the English original to switch back).
+    Textual's bindings are frozen, and each node holds a shallow copy of its
+    class's table, so the node's entries are replaced (never mutated in place)
+    and the English original is kept to switch back.
     """
     originals: dict[tuple[str, str], str] = node.__dict__.setdefault("_dllab_key_words", {})
-    for key, bindings in node._bindings.key_to_bindings.items():
+    table = node._bindings.key_to_bindings
+    for key, bindings in list(table.items()):
         words = []
         for binding in bindings:
             english = originals.setdefault((key, binding.action), binding.description)
             text = KEY_WORDS_ZH.get(english, english) if lang == "zh" else english
             words.append(dataclasses.replace(binding, description=text))
-        bindings[:] = words
+        table[key] = words  # a new list: the old one is shared with the class's bindings
 
 
 def tr(key: str, lang: str, **values: object) -> str:

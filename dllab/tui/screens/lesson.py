@@ -40,6 +40,7 @@ from dllab.tui.widgets.chart import MetricChart
 from dllab.tui.widgets.claim import ClaimView
 from dllab.tui.widgets.hunt import HuntPanel
 from dllab.tui.widgets.knobs import KnobsPanel
+from dllab.tui.widgets.status import run_progress, state_word
 
 if TYPE_CHECKING:
     from dllab.engine.run import Run
@@ -83,7 +84,6 @@ class LessonScreen(Screen[None]):
         self.drawn_key: tuple[Any, ...] = ()
         self.chart_index = 0
         self.show_answers = False
-        self.last_log = ""
         self._checks: dict[tuple[str, str], list[Check]] = {}
         self._status_text = ""
         self._worded_in = ""
@@ -237,39 +237,19 @@ class LessonScreen(Screen[None]):
             chart.update(history, arms, overlay=self.overlay, labels=labels, lang=self.lang)
             if chart.display:
                 chart.replot()
-        if history is not None and history.version > 0:
-            self.query_one(ClaimView).set_result(evaluate_claim(self.checks(), history), self.lang)
-        else:
-            self.query_one(ClaimView).set_result(
-                evaluate_claim(self.checks(), RunHistory()), self.lang
-            )
+        verdict = evaluate_claim(self.checks(), history or RunHistory())
+        self.query_one(ClaimView).set_result(verdict, self.lang)
 
     def status_text(self) -> str:
         """device · state · step · steps/s · elapsed · ETA (rates from the first step on)."""
         lang = self.lang
-        state = {
-            "idle": tr("idle", lang),
-            "starting": tr("starting", lang),
-            "running": tr("running", lang),
-            "paused": tr("paused", lang),
-            "stopping": tr("stopping", lang),
-        }.get(self.state, self.state)
-        if self.state.startswith("ended:"):
-            state = tr("ended", lang, status=tr(self.state[6:], lang))
-        parts = [self.lab.device_label(self.device), state]
+        parts = [self.lab.device_label(self.device), state_word(self.state, lang)]
         run = self.run
         if run is not None and self.t_start:
-            arms = self.arms()
-            done = sum(max(0, run.history.last_step(a) + 1) for a in arms)
-            total = run.config.steps * max(1, len(arms))
-            elapsed = max(1e-6, (self.t_end or time.monotonic()) - self.t_start)
-            rate = done / elapsed
-            step = max((run.history.last_step(a) + 1 for a in arms), default=0)
-            parts.append(f"{step}/{run.config.steps}")
-            parts.append(f"{rate:.0f} {tr('steps', lang)}/s")
-            parts.append(f"{elapsed:.0f}s")
-            if self.state == "running" and rate > 0:
-                parts.append(f"{tr('eta', lang)} {max(0.0, (total - done) / rate):.0f}s")
+            elapsed = (self.t_end or time.monotonic()) - self.t_start
+            parts += run_progress(
+                run.history, self.arms(), run.config.steps, elapsed, self.state == "running", lang
+            )
         notice = self.lab.status_notice()
         if notice:
             parts.append(notice)
@@ -348,8 +328,7 @@ class LessonScreen(Screen[None]):
             self.notify(f"{event.arm}: {event.status.value} {event.message}", severity="warning")
 
     def on_run_logged(self, message: RunLogged) -> None:
-        message.stop()
-        self.last_log = message.text.strip().splitlines()[0] if message.text.strip() else ""
+        message.stop()  # the run's log is in its record (run.log); failures come with RunFinished
 
     def on_run_finished(self, message: RunFinished) -> None:
         message.stop()
