@@ -136,3 +136,14 @@ async def test_visdom_notice_shows_in_the_status_line(lab: Callable[..., LabApp]
         await wait_until(pilot, lambda: not screen.run.running, 30)  # type: ignore[attr-defined]
         await pilot.pause(0.3)
         assert "Visdom" in screen.status_text()  # type: ignore[attr-defined]
+
+
+async def test_no_color_is_respected(
+    lab: Callable[..., LabApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = lab()
+    assert app.no_color, "Textual turns NO_COLOR into a monochrome filter"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        assert app.screen.name == "decay"
