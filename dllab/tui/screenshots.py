@@ -21,11 +21,26 @@ SHOTS = {
 }
 
 
+def _sample_progress() -> None:
+    """A learner a few lessons in (in the throw-away data dir), so the list shows statuses."""
+    from dllab.curriculum.loader import load_course
+    from dllab.progress import Progress
+
+    order = [lesson.id for lesson in load_course().lessons]
+    progress = Progress.load()
+    for lesson_id in order[:2]:
+        progress.mark_passed(lesson_id)
+    if len(order) > 2:
+        progress.mark_started(order[2])
+    progress.save()
+
+
 async def _shoot(out: Path, lesson_id: str, lang: str, timeout: float) -> list[Path]:
     from dllab.tui.app import make_app
     from dllab.tui.screens.lesson import LessonScreen
 
     written: list[Path] = []
+    _sample_progress()
     app = make_app(lang=lang, fps=4, device="cpu")
     async with app.run_test(size=SHOTS["home.svg"]) as pilot:
         await pilot.pause(0.3)
