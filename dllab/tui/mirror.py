@@ -29,7 +29,9 @@ def make_mirror(
         target.post_message(MirrorNotice(str(text)))
 
     try:
-        mirror = VisdomMirror(url, notify=post, lesson=lesson, lang=lang)
+        # end_timeout_s=0: the run's end must reach the UI at once even if the server hangs;
+        # the mirror's own thread still delivers the last batch in the background.
+        mirror = VisdomMirror(url, notify=post, lesson=lesson, lang=lang, end_timeout_s=0)
     except Exception as exc:  # a bad URL or a broken install must not stop the run
         return None, f"Visdom: {exc}"
     return mirror, ""
