@@ -106,6 +106,7 @@ def test_check_exit_codes() -> None:
         (("run", "toy", "--set", "lr"), "KNOB=VALUE"),
         (("run", "toy", "--device", "tpu"), "unknown device 'tpu'"),
         (("run", "toy", "--steps", "0"), "--steps must be at least 1"),
+        (("run", "toy", "--seed", str(2**70)), "is out of range"),
         (("check", "toy", "--arm", "medium"), "has no arm 'medium'"),
         (("runs", "show", "does-not-exist"), "no recorded run"),
     ],

@@ -33,6 +33,7 @@ def build_config(
     if seed is not None:
         config.seed = seed
     config.device = check_device_spec(device)
+    config.validate()
     if arms:
         unknown = [a for a in arms if a not in lesson.arms]
         if unknown:

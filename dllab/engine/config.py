@@ -16,6 +16,9 @@ from dllab.errors import ConfigError
 if TYPE_CHECKING:
     from dllab.curriculum.model import Knob, Lesson
 
+SEED_MIN, SEED_MAX = -(2**63), 2**64 - 1
+"""What `torch.manual_seed` accepts."""
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -76,6 +79,18 @@ class RunConfig:
     steps: int = 100
     seed: int = 0
     device: str = "auto"
+
+    def validate(self) -> RunConfig:
+        """Check steps and seed (knob values are checked when set); returns self.
+
+        Raises:
+            ConfigError: steps below 1, or a seed torch cannot take.
+        """
+        if self.steps < 1:
+            raise ConfigError(f"steps must be at least 1, got {self.steps}")
+        if not SEED_MIN <= self.seed <= SEED_MAX:
+            raise ConfigError(f"seed {self.seed} is out of range [{SEED_MIN}, {SEED_MAX}]")
+        return self
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable copy."""

@@ -119,6 +119,7 @@ def train(
 
     from dllab.engine.device import describe_device, resolve_device
 
+    config.validate()
     device = resolve_device(config.device)
     experiment = load_experiment(lesson)
     emit.started(describe_device(device))

@@ -195,3 +195,13 @@ def test_engine_never_imports_textual() -> None:
     code = "import dllab.engine, dllab.engine.loop, dllab.engine.child, sys; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_seed_torch_cannot_take_fails_the_run_with_a_message() -> None:
+    """The lab's seed field accepts any integer: the engine still ends cleanly, not with an internal error."""
+    cfg = toy_config()
+    cfg.seed = 2**70
+    result = Run(toy_lesson(), cfg).start().wait(30)
+    assert result is not None and result.status is RunStatus.FAILED
+    assert "seed" in result.message and "out of range" in result.message
+    assert "internal error" not in result.message

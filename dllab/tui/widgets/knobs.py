@@ -146,7 +146,7 @@ class KnobsPanel(VerticalScroll):
         )
         config.steps = int(values["#steps"])
         config.seed = int(values["#seed"])
-        return config
+        return config.validate()
 
     def set_value(self, key: str, value: Any) -> None:
         """Set one field (tests and reset use it)."""
