@@ -133,7 +133,10 @@ def visdom(port: int, fetch_assets: bool) -> None:
     def forward(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt  # SIGTERM to dllab still stops Visdom with SIGINT
 
+    # SIGINT explicitly too: a process started in the background by a non-interactive
+    # shell (CI, nohup, `&`) inherits SIGINT as ignored, and Python then installs no handler.
     previous = signal.signal(signal.SIGTERM, forward)
+    previous_int = signal.signal(signal.SIGINT, forward)
     try:
         _wait_until_up(proc, url, log)
         click.echo(f"Visdom is serving {url}  (127.0.0.1 only; envs in {env_path})")
@@ -159,6 +162,7 @@ def visdom(port: int, fetch_assets: bool) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             _stop(proc)
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _host() -> str:
