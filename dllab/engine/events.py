@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class RunStatus(str, Enum):
@@ -60,9 +61,29 @@ def json_number(value: float) -> str:
     return repr(float(value)) if math.isfinite(value) else "null"
 
 
-@dataclass(frozen=True, slots=True)
-class MetricPoint:
-    """One value of one metric of one arm at one step."""
+_rendered = threading.local()
+
+
+def render_points(points: list[MetricPoint]) -> list[str]:
+    """`json_fields()` of every point, rendered once per batch however many writers ask.
+
+    The dispatcher hands the same list object to every subscriber; the JSON-lines
+    sink and the run record both need the same text, so the last batch is kept.
+    """
+    cached = getattr(_rendered, "batch", None)
+    if cached is not None and cached[0] is points:
+        return cached[1]  # type: ignore[no-any-return]
+    lines = [p.json_fields() for p in points]
+    _rendered.batch = (points, lines)
+    return lines
+
+
+class MetricPoint(NamedTuple):
+    """One value of one metric of one arm at one step.
+
+    A NamedTuple rather than a frozen dataclass: thousands are made per second
+    on the training thread, and a tuple is built about 3x faster.
+    """
 
     run: str
     arm: str

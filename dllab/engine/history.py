@@ -94,8 +94,11 @@ class SeriesHistory:
         if math.isfinite(value):
             self.finite_count += 1
             self.total += value
-            self.lo = _fmin(self.lo, value)
-            self.hi = _fmax(self.hi, value)
+            # lo/hi start as NaN; comparisons with NaN are False, hence the `not`s
+            if not value >= self.lo:
+                self.lo = value
+            if not value <= self.hi:
+                self.hi = value
         elif self.first_nonfinite_step is None:
             self.first_nonfinite_step = step
         self._recent.append((step, value))

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from dllab import __version__
 from dllab.engine.config import RunConfig
-from dllab.engine.events import MetricPoint, RunEnded, RunStarted, Subscriber
+from dllab.engine.events import MetricPoint, RunEnded, RunStarted, Subscriber, render_points
 from dllab.errors import RunRecordError
 from dllab.fsutil import atomic_write_json
 
@@ -54,7 +54,7 @@ class RecordWriter(Subscriber):
         self._log.flush()
 
     def on_metrics(self, points: list[MetricPoint]) -> None:
-        self._metrics.write("".join(f"{{{p.json_fields()}}}\n" for p in points))
+        self._metrics.write("".join(f"{{{line}}}\n" for line in render_points(points)))
         now = time.monotonic()
         if now - self._last_flush > 2.0:  # a crash loses at most ~2 s of points
             self._metrics.flush()

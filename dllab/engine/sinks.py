@@ -15,7 +15,14 @@ import math
 import time
 from typing import IO, TYPE_CHECKING
 
-from dllab.engine.events import ArmEnded, MetricPoint, RunEnded, RunStarted, Subscriber
+from dllab.engine.events import (
+    ArmEnded,
+    MetricPoint,
+    RunEnded,
+    RunStarted,
+    Subscriber,
+    render_points,
+)
 
 if TYPE_CHECKING:
     from dllab.curriculum.model import Lesson
@@ -37,7 +44,7 @@ class JsonLinesWriter(Subscriber):
         self.out.flush()
 
     def on_metrics(self, points: list[MetricPoint]) -> None:
-        self.out.write("".join(f'{{"type":"metric",{p.json_fields()}}}\n' for p in points))
+        self.out.write("".join(f'{{"type":"metric",{line}}}\n' for line in render_points(points)))
         now = time.monotonic()
         if now - self._last_flush >= self.flush_interval_s:
             self.out.flush()
