@@ -1,0 +1,60 @@
+"""Every bug hunt in the course: the shipped script is broken, the reference solution fixes it.
+
+One parametrized test for all lessons with a `[bughunt]` table, so a new bug hunt is
+checked the moment it is added to the manifest. BROKEN holds, per lesson, how far the
+broken script measurably misses (the numbers in comments were measured when the
+lessons were written); the solution must always meet the lesson's own `expect`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dllab.curriculum.bughunt import check_hunt
+from dllab.curriculum.loader import load_course
+from dllab.curriculum.model import Lesson
+
+FLOOR_10 = math.log(1 + 9 / math.e)  # 1.4612: CE on probabilities over 10 classes never goes lower
+
+BROKEN: dict[str, dict[str, tuple[str, float]]] = {
+    # metric: (comparison, bound) the broken script's RESULT must satisfy
+    "logits-not-probabilities": {
+        "val_acc": ("<", 0.8),
+        "train_loss": (">", FLOOR_10),
+    },  # 0.47 / 2.23
+    "vanishing-gradients": {"val_acc": ("<", 0.3), "train_loss": (">", 2.0)},  # 0.10 / 2.32
+    "dead-relu": {"val_acc": ("<", 0.8)},  # 0.54
+}
+
+HUNTS = [lesson for lesson in load_course().lessons if lesson.bughunt is not None]
+
+
+def test_the_course_has_its_bug_hunts() -> None:
+    assert {lesson.id for lesson in HUNTS} >= set(BROKEN)
+
+
+@pytest.mark.parametrize("lesson", HUNTS, ids=lambda lesson: lesson.id)
+def test_broken_script_misses_and_solution_meets_expect(lesson: Lesson) -> None:
+    broken = check_hunt(lesson, lesson.dir / "bughunt.py", use_diagnose=False)
+    assert not broken.passed, "the shipped bug hunt already passes"
+    for metric, (op, bound) in BROKEN.get(lesson.id, {}).items():
+        value = broken.metrics[metric]
+        assert value < bound if op == "<" else value > bound, (metric, value)
+    fixed = check_hunt(lesson, lesson.dir / "solution.py", use_diagnose=False)
+    assert fixed.passed, fixed.problems
+    assert fixed.metrics["val_acc"] > 0.9  # measured 0.958 / 0.974 / 0.966
+
+
+@pytest.mark.parametrize("lesson", HUNTS, ids=lambda lesson: lesson.id)
+def test_diagnose_finds_the_bug_and_not_the_fix(lesson: Lesson) -> None:
+    """`dllab diagnose` reports every `absent` check on the broken script and nothing on the fix."""
+    pytest.importorskip("dllab.diagnose.api")
+    assert lesson.bughunt is not None and lesson.bughunt.absent
+    broken = check_hunt(lesson, lesson.dir / "bughunt.py")
+    assert not broken.passed
+    assert set(lesson.bughunt.absent) <= set(broken.findings), broken.findings
+    fixed = check_hunt(lesson, lesson.dir / "solution.py")
+    assert fixed.passed, fixed.problems
+    assert fixed.findings == []
