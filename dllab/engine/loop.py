@@ -166,6 +166,12 @@ def train(
                 torch.cuda.set_rng_state(arm.cuda_rng, device)
             try:
                 metrics = next(arm.gen)
+                # a non-dict yield or a non-numeric value is the experiment's bug too
+                step = int(metrics.pop("step", arm.step))
+                points = [
+                    MetricPoint(run_id, arm.name, step, k, _to_float(k, v))
+                    for k, v in metrics.items()
+                ]
             except StopIteration:
                 active.remove(arm)
                 finish(arm, ArmStatus.COMPLETED)
@@ -183,21 +189,6 @@ def train(
             arm.rng = torch.get_rng_state()
             if on_cuda:
                 arm.cuda_rng = torch.cuda.get_rng_state(device)
-            step = int(metrics.pop("step", arm.step))
-            try:
-                points = [
-                    MetricPoint(run_id, arm.name, step, k, _to_float(k, v))
-                    for k, v in metrics.items()
-                ]
-            except TypeError as exc:
-                message = _failure_message(arm.name, arm.step, exc)
-                for other in active:
-                    finish(
-                        other,
-                        ArmStatus.FAILED if other is arm else ArmStatus.STOPPED,
-                        message if other is arm else "",
-                    )
-                return RunStatus.FAILED, message
             emit.metrics(points)
             arm.step += 1
             bad = [p for p in points if p.name in lesson.diverge_on and not math.isfinite(p.value)]

@@ -205,3 +205,17 @@ def test_a_seed_torch_cannot_take_fails_the_run_with_a_message() -> None:
     assert result is not None and result.status is RunStatus.FAILED
     assert "seed" in result.message and "out of range" in result.message
     assert "internal error" not in result.message
+
+
+def test_a_bad_yield_fails_the_run_with_a_message(course_copy) -> None:  # type: ignore[no-untyped-def]
+    """Yielding a non-dict or a non-number is the experiment's bug: a failed run, not an internal error."""
+    from dllab.curriculum.loader import load_course
+
+    exp = course_copy / "01_toy" / "experiment.py"
+    source = exp.read_text()
+    for bad, words in (("yield None", "NoneType"), ('yield {"loss": "low"}', "must be a number")):
+        exp.write_text(source.replace('yield {"loss": loss, "w": float(w)}', bad))
+        lesson = load_course(course_copy).lesson("toy")
+        result = Run(lesson, toy_config()).start().wait(30)
+        assert result is not None and result.status is RunStatus.FAILED
+        assert words in result.message and "internal error" not in result.message
