@@ -107,7 +107,7 @@ def _check_hunt(lesson: Lesson, path: Path | None, as_json: bool) -> int:
     return exit_codes.OK if verdict.passed else exit_codes.FAILED
 
 
-def _mirror(url: str | None, quiet: bool) -> list[Subscriber]:
+def _mirror(url: str | None) -> list[Subscriber]:
     if not url:
         return []
     try:
@@ -133,7 +133,7 @@ def execute(
 
     resolve_device(config.device)  # a bad device is a usage error (exit 2), before anything starts
     out = out or sys.stdout
-    subscribers: list[Subscriber] = _mirror(visdom_url, as_json)
+    subscribers: list[Subscriber] = _mirror(visdom_url)
     live = None
     if as_json:
         subscribers.append(JsonLinesWriter(out))
@@ -170,9 +170,7 @@ def _remember(lesson: Lesson, run_id: str, result: RunEnded) -> None:
     progress.save()
 
 
-def _report_end(result: RunEnded, as_json: bool, checking: bool) -> None:
-    if as_json:
-        return
+def _report_end(result: RunEnded, checking: bool) -> None:
     err = sys.stderr
     if result.status is not RunStatus.COMPLETED:
         click.echo(f"Run {result.status.value}: {result.message}", err=True)
@@ -201,7 +199,7 @@ def _run_and_report(
         with _json_stdout() as out:
             return execute(lesson, config, True, visdom_url, out)
     result = execute(lesson, config, False, visdom_url, io.StringIO() if checking else None)
-    _report_end(result, False, checking)
+    _report_end(result, checking)
     return result
 
 
