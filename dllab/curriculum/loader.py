@@ -176,6 +176,9 @@ def load_lesson(folder: Path, lesson_id: str, chapter: str) -> Lesson:
         raise LessonError(folder / experiment, "experiment file is missing", "experiment")
     texts = {lang: parse_lesson_text(folder / f"{lang}.md") for lang in LANGUAGES}
     bughunt = _bughunt(path, folder, f.get("bughunt", dict, None))
+    # Imported here: predictions.py reads tables through this module's _Fields.
+    from dllab.curriculum.predictions import parse_predictions, parse_sweeps
+
     return Lesson(
         id=lesson_id,
         dir=folder,
@@ -196,6 +199,8 @@ def load_lesson(folder: Path, lesson_id: str, chapter: str) -> Lesson:
         texts=texts,
         bughunt=bughunt,
         experiment=experiment,
+        predictions=parse_predictions(f, arms, charts),
+        sweeps=parse_sweeps(f, knobs, arms),
     )
 
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dllab.curriculum.predictions import Prediction, SweepSpec
 
 
 class KnobType(str, Enum):
@@ -179,6 +182,10 @@ class Lesson:
     texts: dict[str, LessonText]
     bughunt: BugHunt | None = None
     experiment: str = "experiment.py"
+    predictions: tuple[Prediction, ...] = ()
+    """Numbers the learner guesses before the run (see `predictions.py`)."""
+    sweeps: tuple[SweepSpec, ...] = ()
+    """Knob sweeps the lesson offers (see `predictions.py`)."""
 
     @property
     def experiment_path(self) -> Path:

@@ -8,7 +8,7 @@ import torch
 
 
 def run(cfg):
-    w = torch.tensor(1.0)
+    w = torch.tensor(cfg.w0)
     for step in range(cfg.steps):
         if step == cfg.fail_at:
             raise RuntimeError(f"boom at step {step}")
