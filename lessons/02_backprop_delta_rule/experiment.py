@@ -61,13 +61,14 @@ def run(cfg) -> Iterator[dict[str, float]]:
                 dfz1 = f_prime(cfg.activation, z1, a1)
                 if cfg.hand_rule == "forget_fprime":  # the planted bug: treat f'(z) as 1
                     dfz2, dfz1 = torch.ones_like(dfz2), torch.ones_like(dfz1)
+                # weights are W[out, in] as in nn.Linear: z_j = Σ_i W_ji a_i + b_j
                 dL_da2 = 2 * (a2 - y) / a2.numel()  # (B, 2)
                 delta2 = dL_da2 * dfz2  # output: δ = ∂L/∂a ⊙ f'(z)           (B, 2)
                 delta1 = (
                     delta2 @ fc2.weight
-                ) * dfz1  # hidden: δ_j = (Σ_k δ_k w_kj) f'(z_j)  (B, H)
+                ) * dfz1  # hidden: δ_i = (Σ_k δ_k W_ki) f'(z_i)  (B, H)
                 hand = (
-                    delta1.T @ x,  # ∂L/∂w_ij = δ_j a_i, summed over the batch  (H, 3)
+                    delta1.T @ x,  # ∂L/∂W_ji = δ_j a_i, summed over the batch  (H, 3)
                     delta1.sum(0),  # ∂L/∂b_j = δ_j                               (H,)
                     delta2.T @ a1,  # (2, H)
                     delta2.sum(0),  # (2,)
