@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
@@ -19,10 +18,12 @@ from dllab.curriculum.model import Course, Lesson
 from dllab.engine.config import RunConfig
 from dllab.engine.events import Subscriber
 from dllab.engine.run import Run
-from dllab.messages import MirrorNotice, OpenLesson
 from dllab.progress import Progress
 from dllab.tui import gpu
-from dllab.tui.i18n import detect_lang, localize_bindings, tr
+from dllab.tui.i18n import detect_lang, key_word, tr
+from dllab.tui.lab import Lab, LabOptions
+from dllab.tui.messages import MirrorNotice, OpenLesson
+from dllab.tui.screens.base import LabScreen
 from dllab.tui.screens.dialogs import ConfirmScreen, HelpScreen
 from dllab.tui.screens.home import HomeScreen
 
@@ -48,18 +49,6 @@ def leave_a_core_for_the_ui() -> None:
     """
     if "OMP_NUM_THREADS" not in os.environ:
         os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) - 1))
-
-
-@dataclass
-class LabOptions:
-    """The command-line options of `dllab` (no subcommand)."""
-
-    lang: str = "en"
-    fps: float = 4.0
-    mouse: bool = True
-    ascii_markers: bool = False
-    device: str = "auto"
-    visdom_url: str | None = None
 
 
 class LabApp(App[int]):
@@ -101,7 +90,6 @@ class LabApp(App[int]):
         self.set_reactive(LabApp.lang, options.lang)
 
     def on_mount(self) -> None:
-        localize_bindings(self, self.lang)
         self.push_screen(HomeScreen())
         self.call_after_refresh(self._preload)
         if self.progress.notice:
@@ -152,7 +140,9 @@ class LabApp(App[int]):
         self.notify(tr("reset_done", self.lang))
 
     # -- runs -------------------------------------------------------------------
-    def start_run(self, lesson: Lesson, config: RunConfig, subscribers: list[Subscriber]) -> Run:
+    def start_run(
+        self, lesson: Lesson, config: RunConfig, subscribers: Sequence[Subscriber]
+    ) -> Run:
         """Start a run with the lab's subscribers (and the Visdom mirror if asked)."""
         leave_a_core_for_the_ui()
         run = self.run_factory(lesson, config, [*subscribers, *self.mirrors(lesson)])
@@ -209,12 +199,10 @@ class LabApp(App[int]):
 
     def watch_lang(self, lang: str) -> None:
         """Re-word the visible screen now; the others catch up when shown again."""
-        localize_bindings(self, lang)
         if not self.screen_stack:
             return
-        refresh = getattr(self.screen, "refresh_texts", None)
-        if refresh is not None:
-            refresh()
+        if isinstance(self.screen, LabScreen):
+            self.screen.refresh_texts()
 
     def action_help(self) -> None:
         """Show every key of the current screen."""
@@ -223,7 +211,10 @@ class LabApp(App[int]):
             return
         screen = self.screen
         keys = [
-            (b.binding.key_display or self.get_key_display(b.binding), b.binding.description)
+            (
+                b.binding.key_display or self.get_key_display(b.binding),
+                key_word(b.binding.description, self.lang),
+            )
             for b in self.active_bindings.values()
             if b.binding.description and b.enabled and b.node in (screen, self)
         ]
@@ -283,3 +274,10 @@ def make_app(
     course = load_course(course_root) if course_root is not None else None
     progress = Progress.load(progress_path) if progress_path is not None else None
     return LabApp(options, course=course, progress=progress, run_factory=run_factory)
+
+
+if TYPE_CHECKING:
+
+    def _is_a_lab(app: LabApp) -> Lab:
+        """Never called: mypy checks here that `LabApp` gives the screens all of `Lab`."""
+        return app

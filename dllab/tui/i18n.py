@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from typing import Any
 
 _WORDS: dict[str, tuple[str, str]] = {
     # key: (en, zh)
@@ -71,7 +69,6 @@ _WORDS: dict[str, tuple[str, str]] = {
         "No problems found ({steps} steps observed).",
         "没有发现问题（观察了 {steps} 步）。",
     ),
-    "diag_missing": ("Diagnose is not available in this build yet.", "此版本尚未提供诊断功能。"),
     "open_lesson": ("Enter: open lesson {lesson}", "回车：打开课程 {lesson}"),
     "cpu": ("CPU", "CPU"),
     "help_title": ("Keys", "按键"),
@@ -107,22 +104,9 @@ KEY_WORDS_ZH: dict[str, str] = {
 """Footer words (the key bindings' descriptions) in Chinese."""
 
 
-def localize_bindings(node: Any, lang: str) -> None:
-    """Re-word the footer of one screen or app: every binding's description in `lang`.
-
-    Textual's bindings are frozen, and each node holds a shallow copy of its
-    class's table, so the node's entries are replaced (never mutated in place)
-    and the English original is kept to switch back.
-    """
-    originals: dict[tuple[str, str], str] = node.__dict__.setdefault("_dllab_key_words", {})
-    table = node._bindings.key_to_bindings
-    for key, bindings in list(table.items()):
-        words = []
-        for binding in bindings:
-            english = originals.setdefault((key, binding.action), binding.description)
-            text = KEY_WORDS_ZH.get(english, english) if lang == "zh" else english
-            words.append(dataclasses.replace(binding, description=text))
-        table[key] = words  # a new list: the old one is shared with the class's bindings
+def key_word(description: str, lang: str) -> str:
+    """A key binding's description (English, as declared) in `lang`, for the footer and help."""
+    return KEY_WORDS_ZH.get(description, description) if lang == "zh" else description
 
 
 def tr(key: str, lang: str, **values: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dllab.engine.events import Subscriber
-from dllab.messages import MirrorNotice
+from dllab.tui.messages import MirrorNotice
 
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
@@ -20,10 +20,7 @@ def make_mirror(
 
     The mirror calls `notify` from its own thread, so it only posts a message.
     """
-    try:
-        from dllab.mirrors.visdom import VisdomMirror
-    except ImportError:
-        return None, "Visdom mirror not available in this build"
+    from dllab.mirrors.visdom import VisdomMirror
 
     def post(text: str) -> None:
         target.post_message(MirrorNotice(str(text)))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from dllab.progress import Progress
 from dllab.tui.app import LabApp
@@ -19,7 +20,9 @@ from dllab.tui.screens.home import HomeScreen
 from dllab.tui.screens.lesson import LessonScreen
 from dllab.tui.widgets.claim import ClaimView
 from dllab.tui.widgets.hunt import HuntPanel
+from dllab.tui.widgets.keybar import KeyBar
 from dllab.tui.widgets.knobs import KnobsPanel
+from dllab.tui.widgets.status import RunState
 
 from .conftest import COURSE, seeded_history, wait_until
 
@@ -148,11 +151,17 @@ async def test_filter_hint_language_and_help(lab: Lab) -> None:
         await pilot.press("l")
         assert app.lang == "zh"
         assert screen.sub_title == "指数衰减"
-        footer_words = {b.binding.description for b in app.active_bindings.values()}
-        assert "运行" in footer_words and "Run" not in footer_words
+        await pilot.pause()
+        footer = str(screen.query_one(KeyBar).render())
+        assert "运行" in footer and "Run" not in footer, footer
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape", "escape")
+        assert "运行" in str(app.screen.query_one(Static).render())
+        await pilot.press("escape", "l")
+        await pilot.pause()
+        footer = str(screen.query_one(KeyBar).render())
+        assert "Run" in footer and "运行" not in footer, footer
+        await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
 
 
@@ -265,10 +274,10 @@ async def test_resize_ascii_markers_and_a_run_that_goes_on_in_the_background(lab
         assert [c.display for c in charts] == [True, True], "120x40: both charts"
         screen.show_history(seeded_history())
         await pilot.pause(0.2)
-        picture = charts[0]._picture
+        picture = charts[0].picture
         assert "*" in picture and not any(0x2800 <= ord(ch) <= 0x28FF for ch in picture)
         await pilot.press("k", *"400", "escape", "r")
-        await wait_until(pilot, lambda: screen.state == "running", 30)
+        await wait_until(pilot, lambda: screen.state is RunState.RUNNING, 30)
         await pilot.press("escape")
         home = app.screen
         assert isinstance(home, HomeScreen)
@@ -284,10 +293,27 @@ async def test_a_run_that_ends_while_you_browse_still_counts(lab: Lab) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter", "k", "tab", "tab", *"0.2", "escape", "r")
         screen = lesson_screen(app)
-        await wait_until(pilot, lambda: screen.state == "running", 30)
+        await wait_until(pilot, lambda: screen.state is RunState.RUNNING, 30)
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
         await wait_until(pilot, lambda: app.progress.status("decay") == "passed", 30)
         assert "last_run" in app.progress.lessons["decay"]
         lessons = app.screen.query_one("#lessons")
         await wait_until(pilot, lambda: "passed" in str(lessons.get_option_at_index(1).prompt), 5)
+
+
+async def test_the_footer_is_worded_per_language_and_a_click_presses_its_key(lab: Lab) -> None:
+    """The lab's own footer (public Textual API only) lists the keys and acts on a click."""
+    app = lab(lang="zh")
+    async with app.run_test(size=(120, 40)) as pilot:
+        bar = app.screen.query_one(KeyBar)
+        words = [word for _, _, word, _ in bar.shown_keys()]
+        assert "继续" in words and "Continue" not in words
+        await pilot.press("l")
+        await pilot.pause()
+        words = [word for _, _, word, _ in bar.shown_keys()]
+        assert "Continue" in words and "继续" not in words
+        str(bar.render())  # lays out the keys' columns
+        column = next(start for start, _, key in bar.spans if key == "question_mark")
+        await pilot.click(KeyBar, offset=(column + 1, 0))
+        assert isinstance(app.screen, HelpScreen)

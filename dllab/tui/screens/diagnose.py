@@ -8,22 +8,20 @@ message. A finding that names a lesson opens it with Enter.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
-from dllab.messages import DiagnoseDone
-from dllab.tui.i18n import localize_bindings, tr
-
-if TYPE_CHECKING:
-    from dllab.tui.app import LabApp
+from dllab.tui.i18n import tr
+from dllab.tui.messages import DiagnoseDone
+from dllab.tui.screens.base import LabScreen
+from dllab.tui.widgets.keybar import KeyBar
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -50,7 +48,7 @@ def finding_text(finding: Any) -> Text:
     return text
 
 
-class DiagnoseScreen(Screen[None]):
+class DiagnoseScreen(LabScreen):
     """Find bugs in your own training script."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
@@ -59,23 +57,15 @@ class DiagnoseScreen(Screen[None]):
         super().__init__(name="diagnose")
         self.findings: list[Any] = []
 
-    @property
-    def lab(self) -> LabApp:
-        """The app, typed."""
-        from dllab.tui.app import LabApp
-
-        assert isinstance(self.app, LabApp)
-        return self.app
-
     def compose(self) -> ComposeResult:
-        lang = self.lab.lang
+        lang = self.lang
         yield Header()
         yield Input(placeholder=tr("diag_path", lang), id="path")
         yield Static(id="diag-status")
         yield OptionList(id="findings")
         yield Static(id="finding-detail")
         yield PlotextPlot(id="diag-chart")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#diag-chart").display = False
@@ -85,9 +75,8 @@ class DiagnoseScreen(Screen[None]):
 
     def refresh_texts(self) -> None:
         """Language changed."""
-        localize_bindings(self, self.lab.lang)
-        self.refresh_bindings()
-        self.sub_title = tr("diagnose", self.lab.lang)
+        super().refresh_texts()
+        self.sub_title = tr("diagnose", self.lang)
 
     def on_screen_resume(self) -> None:
         self.refresh_texts()
@@ -97,17 +86,14 @@ class DiagnoseScreen(Screen[None]):
         path = event.value.strip()
         if not path:
             return
-        self.query_one("#diag-status", Static).update(tr("diag_running", self.lab.lang, path=path))
+        self.query_one("#diag-status", Static).update(tr("diag_running", self.lang, path=path))
         self.query_one(OptionList).clear_options()
         self._diagnose(path, self.lab.options.device)
 
     @work(thread=True, exclusive=True, group="diagnose", exit_on_error=False)
     def _diagnose(self, path: str, device: str) -> None:
-        try:
-            from dllab.diagnose.api import diagnose_file
-        except ImportError:
-            self.post_message(DiagnoseDone(path, None, tr("diag_missing", self.lab.lang)))
-            return
+        from dllab.diagnose.api import diagnose_file
+
         try:
             report = diagnose_file(path, device=device)
         except Exception as exc:  # DiagnoseError, ScriptLoadError, or anything the script raised
@@ -132,7 +118,7 @@ class DiagnoseScreen(Screen[None]):
             head += f" ({detail})"
         if not self.findings:
             status.update(
-                Text(f"{head}\n" + tr("diag_none", self.lab.lang, steps=steps), style="green")
+                Text(f"{head}\n" + tr("diag_none", self.lang, steps=steps), style="green")
             )
             return
         status.update(f"{head} · {len(self.findings)} finding(s) · {steps} steps observed")
@@ -167,7 +153,7 @@ class DiagnoseScreen(Screen[None]):
             text.append(f"{fix}\n")
         lesson = _field(finding, "lesson")
         if lesson:
-            text.append(tr("open_lesson", self.lab.lang, lesson=lesson), style="bold cyan")
+            text.append(tr("open_lesson", self.lang, lesson=lesson), style="bold cyan")
         self.query_one("#finding-detail", Static).update(text)
 
     @on(OptionList.OptionSelected, "#findings")

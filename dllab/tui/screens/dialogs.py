@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from dllab.tui.i18n import localize_bindings, tr
+from dllab.tui.i18n import tr
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -36,7 +36,6 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button(tr("no", self.lang), id="no", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        localize_bindings(self, self.lang)
         self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -87,6 +86,3 @@ class HelpScreen(ModalScreen[None]):
             text.append(description + "\n")
         with VerticalScroll(classes="dialog help"):
             yield Static(text)
-
-    def on_mount(self) -> None:
-        localize_bindings(self, self.lang)

@@ -6,28 +6,26 @@ opens the highlighted lesson, `c` the one to continue with.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from dllab.curriculum.model import Lesson, pick
 from dllab.progress import NEW, PASSED, STARTED
-from dllab.tui.i18n import localize_bindings, tr
+from dllab.tui.i18n import tr
+from dllab.tui.screens.base import LabScreen
 from dllab.tui.screens.dialogs import ConfirmScreen
-
-if TYPE_CHECKING:
-    from dllab.tui.app import LabApp
+from dllab.tui.widgets.keybar import KeyBar
 
 MARKS = {NEW: ("○", "dim"), STARTED: ("◐", "yellow"), PASSED: ("✓", "bold green")}
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(LabScreen):
     """The course list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -44,26 +42,18 @@ class HomeScreen(Screen[None]):
         self.filter_text = ""
         self._shown_signature: tuple[object, ...] = ()
 
-    @property
-    def lab(self) -> LabApp:
-        """The app, typed."""
-        from dllab.tui.app import LabApp
-
-        assert isinstance(self.app, LabApp)
-        return self.app
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="welcome")
         yield Input(
-            placeholder=tr("filter", self.lab.lang),
+            placeholder=tr("filter", self.lang),
             id="filter",
             compact=True,
             select_on_focus=False,
         )
         yield OptionList(id="lessons")
         yield Static(id="detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = "dllab"
@@ -90,9 +80,8 @@ class HomeScreen(Screen[None]):
 
     def refresh_texts(self) -> None:
         """Rebuild the list and labels (language, progress or filter changed)."""
-        lang = self.lab.lang
-        localize_bindings(self, lang)
-        self.refresh_bindings()
+        lang = self.lang
+        super().refresh_texts()
         self.sub_title = pick(self.lab.course.welcome, lang) if self.lab.course.welcome else ""
         self.query_one("#filter", Input).placeholder = tr("filter", lang)
         target = self.lab.continue_lesson()
@@ -118,7 +107,7 @@ class HomeScreen(Screen[None]):
     def rebuild(self) -> None:
         """Refill the option list from the course, the progress and the filter."""
         self._shown_signature = self._signature()
-        lang = self.lab.lang
+        lang = self.lang
         options = self.query_one(OptionList)
         keep = options.highlighted_option.id if options.highlighted_option else None
         options.clear_options()
@@ -173,7 +162,7 @@ class HomeScreen(Screen[None]):
         if lesson_id is None:
             return
         lesson = self.lab.course.lesson(lesson_id)
-        lang = self.lab.lang
+        lang = self.lang
         self.query_one("#detail", Static).update(
             Text(pick(lesson.summary, lang) or pick(lesson.title, lang), style="italic")
         )
@@ -233,7 +222,7 @@ class HomeScreen(Screen[None]):
         if option is None or not option.id:
             return
         lesson_id = option.id
-        title = pick(self.lab.course.lesson(lesson_id).title, self.lab.lang)
+        title = pick(self.lab.course.lesson(lesson_id).title, self.lang)
 
         def done(yes: bool | None) -> None:
             if yes:
@@ -241,7 +230,7 @@ class HomeScreen(Screen[None]):
                 self.refresh_texts()
 
         self.app.push_screen(
-            ConfirmScreen(tr("reset_one", self.lab.lang, title=title), self.lab.lang), done
+            ConfirmScreen(tr("reset_one", self.lang, title=title), self.lang), done
         )
 
     def action_reset_all(self) -> None:
@@ -252,4 +241,4 @@ class HomeScreen(Screen[None]):
                 self.lab.reset_progress(None)
                 self.refresh_texts()
 
-        self.app.push_screen(ConfirmScreen(tr("reset_all", self.lab.lang), self.lab.lang), done)
+        self.app.push_screen(ConfirmScreen(tr("reset_all", self.lang), self.lang), done)

@@ -15,8 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from dllab.curriculum.model import Lesson, pick
@@ -25,32 +24,26 @@ from dllab.engine.dispatch import claim_checks
 from dllab.engine.events import ArmStatus, RunStatus
 from dllab.engine.history import RunHistory
 from dllab.errors import DllabError
-from dllab.messages import (
-    ArmFinished,
-    HuntChecked,
-    MetricsArrived,
-    RunBegan,
-    RunFinished,
-    RunLogged,
-)
 from dllab.tui.bridge import UiSubscriber
-from dllab.tui.i18n import localize_bindings, tr
+from dllab.tui.i18n import tr
 from dllab.tui.lessontext import LessonText, lesson_markdown
+from dllab.tui.messages import ArmFinished, HuntChecked, RunBegan, RunFinished
+from dllab.tui.screens.base import LabScreen
 from dllab.tui.widgets.chart import MetricChart
 from dllab.tui.widgets.claim import ClaimView
 from dllab.tui.widgets.hunt import HuntPanel
+from dllab.tui.widgets.keybar import KeyBar
 from dllab.tui.widgets.knobs import KnobsPanel
-from dllab.tui.widgets.status import run_progress, state_word
+from dllab.tui.widgets.status import RunState, run_progress
 
 if TYPE_CHECKING:
     from dllab.engine.run import Run
-    from dllab.tui.app import LabApp
 
 CHART_ROWS = 12
 """A chart gets at least this many rows before a second one is shown."""
 
 
-class LessonScreen(Screen[None]):
+class LessonScreen(LabScreen):
     """One lesson: read, turn knobs, run, compare, check the claim."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,7 +70,7 @@ class LessonScreen(Screen[None]):
         self.overlay: RunHistory | None = None
         """The previous run, drawn faded for comparison."""
         self.device = ""
-        self.state = "idle"
+        self.state = RunState.IDLE
         self.t_start = 0.0
         self.t_end = 0.0
         self.drawn_version = -1
@@ -92,19 +85,6 @@ class LessonScreen(Screen[None]):
     def text(self) -> LessonText:
         """The lesson text in the current language."""
         return self.query_one(f"#text-{self.lang}", LessonText)
-
-    @property
-    def lab(self) -> LabApp:
-        """The app, typed."""
-        from dllab.tui.app import LabApp
-
-        assert isinstance(self.app, LabApp)
-        return self.app
-
-    @property
-    def lang(self) -> str:
-        """The current language."""
-        return self.lab.lang
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -128,7 +108,7 @@ class LessonScreen(Screen[None]):
                     for i, spec in enumerate(self.lesson.charts):
                         yield MetricChart(spec, marker=marker, id=f"chart-{i}")
                 yield Static(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.title = "dllab"
@@ -176,8 +156,7 @@ class LessonScreen(Screen[None]):
         """(Re)write every text in the current language."""
         lang = self.lang
         self._worded_in = lang
-        localize_bindings(self, lang)
-        self.refresh_bindings()
+        super().refresh_texts()
         self.sub_title = pick(self.lesson.title, lang)
         hints = self.lab.progress.hints_shown(self.lesson.id)
         for code in ("en", "zh"):
@@ -243,12 +222,17 @@ class LessonScreen(Screen[None]):
     def status_text(self) -> str:
         """device · state · step · steps/s · elapsed · ETA (rates from the first step on)."""
         lang = self.lang
-        parts = [self.lab.device_label(self.device), state_word(self.state, lang)]
+        parts = [self.lab.device_label(self.device), self.state.word(lang)]
         run = self.run
         if run is not None and self.t_start:
             elapsed = (self.t_end or time.monotonic()) - self.t_start
             parts += run_progress(
-                run.history, self.arms(), run.config.steps, elapsed, self.state == "running", lang
+                run.history,
+                self.arms(),
+                run.config.steps,
+                elapsed,
+                self.state is RunState.RUNNING,
+                lang,
             )
         notice = self.lab.status_notice()
         if notice:
@@ -281,7 +265,7 @@ class LessonScreen(Screen[None]):
         if previous is not None and previous.version > 0:
             self.overlay = previous
         self.shown = None
-        self.state = "starting"
+        self.state = RunState.STARTING
         self.t_start, self.t_end = 0.0, 0.0
         self.query_one(ClaimView).reset()
         self.redraw(force=True)
@@ -291,7 +275,7 @@ class LessonScreen(Screen[None]):
         """Stop the run after its current step (the engine kills a stuck child after 1 s)."""
         if self.run is not None and self.run.running:
             self.run.stop()
-            self.state = "stopping"
+            self.state = RunState.STOPPING
             self.update_status()
 
     def action_pause(self) -> None:
@@ -300,10 +284,10 @@ class LessonScreen(Screen[None]):
             return
         if self.run.paused:
             self.run.resume()
-            self.state = "running"
+            self.state = RunState.RUNNING
         else:
             self.run.pause()
-            self.state = "paused"
+            self.state = RunState.PAUSED
         self.update_status()
 
     def _current(self, run_id: str) -> bool:
@@ -313,13 +297,10 @@ class LessonScreen(Screen[None]):
         message.stop()
         if self._current(message.event.run):
             self.device = message.event.device
-            self.state = "running"
+            self.state = RunState.RUNNING
             self.t_start = time.monotonic()
             self.lab.watch_device(self.device)
             self.update_status()
-
-    def on_metrics_arrived(self, message: MetricsArrived) -> None:
-        message.stop()  # the history already holds the points; the timer redraws
 
     def on_arm_finished(self, message: ArmFinished) -> None:
         message.stop()
@@ -327,15 +308,12 @@ class LessonScreen(Screen[None]):
         if self._current(event.run) and event.status in (ArmStatus.DIVERGED, ArmStatus.FAILED):
             self.notify(f"{event.arm}: {event.status.value} {event.message}", severity="warning")
 
-    def on_run_logged(self, message: RunLogged) -> None:
-        message.stop()  # the run's log is in its record (run.log); failures come with RunFinished
-
     def on_run_finished(self, message: RunFinished) -> None:
         message.stop()
         event = message.event
         if not self._current(event.run):
             return
-        self.state = f"ended:{event.status.value}"
+        self.state = RunState.ended(event.status)
         self.t_end = time.monotonic()
         progress = self.lab.progress
         progress.record_run(self.lesson.id, event.run)

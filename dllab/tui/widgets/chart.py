@@ -47,7 +47,6 @@ class MetricChart(PlotextPlot):
         """How long the last build took (data -> plotext -> text)."""
         self.renders = 0
         """How many times the picture was built."""
-        self._picture = ""
         self._text = Text()
         self._built_size = (0, 0)
 
@@ -63,6 +62,11 @@ class MetricChart(PlotextPlot):
         room = max(8, self.size.width - 4)
         title = {k: v if len(v) <= room else v[: room - 1] + "…" for k, v in spec.title.items()}
         return dataclasses.replace(spec, title=title) if title != spec.title else spec
+
+    @property
+    def picture(self) -> str:
+        """The last built chart as plain text (what a test or a screenshot reads)."""
+        return self._text.plain
 
     def update(
         self,
@@ -91,16 +95,20 @@ class MetricChart(PlotextPlot):
             self.refresh()
 
     def _build(self) -> bool:
-        """Build the plot at the widget's size; True if the picture changed."""
+        """Build the plot at the widget's size; True if the picture changed.
+
+        Sizing and theming are `PlotextPlot.render()`'s public contract: it sizes
+        the plot to the widget (plotext's own `plotsize` alone is clamped to the
+        terminal size seen when the figure was made, textual-plotext issue #5),
+        applies the app's theme and returns the built picture. Only the data is
+        drawn here, through `self.plt`.
+        """
         width, height = self.size.width, self.size.height
         if width <= 0 or height <= 0:
             return False
         t0 = time.perf_counter()
         history = self.history if self.history is not None else RunHistory()
         try:
-            self.plt.plotsize(width, height)
-            self.plt._set_size(width, height)  # see textual-plotext issue #5
-            self.plt.theme(self._get_plotext_theme_name(self.app.theme))
             draw_chart(
                 self.plt,
                 self.effective_spec,
@@ -112,16 +120,15 @@ class MetricChart(PlotextPlot):
                 overlay=self.overlay,
                 labels=self.labels,
             )
-            picture = self.plt.build()
+            picture = super().render()
         except Exception as exc:  # plotext edge cases (all-NaN data...) must not kill the app
-            picture = f"{self.spec.id}: cannot draw ({type(exc).__name__})"
+            picture = Text(f"{self.spec.id}: cannot draw ({type(exc).__name__})")
         self.last_render_ms = (time.perf_counter() - t0) * 1000
         self.renders += 1
         self._built_size = (width, height)
-        if picture == self._picture:
+        if not isinstance(picture, Text) or picture == self._text:
             return False
-        self._picture = picture
-        self._text = Text.from_ansi(picture)
+        self._text = picture
         return True
 
     def render(self) -> RenderResult:

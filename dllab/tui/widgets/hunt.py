@@ -19,8 +19,8 @@ from textual import work
 from textual.widgets import Static
 
 from dllab.curriculum.model import Lesson, pick
-from dllab.messages import HuntChecked
 from dllab.tui.i18n import tr
+from dllab.tui.messages import HuntChecked
 
 POLL_S = 1.0
 

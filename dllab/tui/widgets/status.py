@@ -3,19 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 
+from dllab.engine.events import RunStatus
 from dllab.engine.history import RunHistory
 from dllab.tui.i18n import tr
 
-STATES = ("idle", "starting", "running", "paused", "stopping")
-"""Run states before the end; the end is 'ended:<status>' (completed, stopped, failed)."""
 
+class RunState(Enum):
+    """Where the lesson screen's run is: before it, in it, or how it ended.
 
-def state_word(state: str, lang: str) -> str:
-    """A run state in words."""
-    if state.startswith("ended:"):
-        return tr("ended", lang, status=tr(state[len("ended:") :], lang))
-    return tr(state, lang) if state in STATES else state
+    Each value is also the key of its word in `i18n`.
+    """
+
+    IDLE = "idle"
+    """No run yet: press r."""
+    STARTING = "starting"
+    """The child process is starting (importing torch)."""
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    """Asked to stop; the run ends after its current step."""
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+    @classmethod
+    def ended(cls, status: RunStatus) -> RunState:
+        """The state after a run ended with `status`."""
+        return cls(status.value)
+
+    @property
+    def is_over(self) -> bool:
+        """The run has ended."""
+        return self in (RunState.COMPLETED, RunState.STOPPED, RunState.FAILED)
+
+    def word(self, lang: str) -> str:
+        """The state in words for the status line ('run completed' once over)."""
+        if self.is_over:
+            return tr("ended", lang, status=tr(self.value, lang))
+        return tr(self.value, lang)
 
 
 def run_progress(

@@ -2,9 +2,11 @@
 
 The engine calls subscribers on its pipe-reader thread; the lab's subscriber
 (`dllab.tui.bridge.UiSubscriber`) turns each event into one of these messages
-with `post_message` (thread-safe, non-blocking). Handlers on the UI loop only
-set state; charts redraw on a timer from the run's history, so a dropped or
-coalesced message never loses data.
+with `post_message` (thread-safe, non-blocking). Metric points and log lines
+get no message: the dispatcher puts points in the run's history before any
+subscriber runs, and the charts redraw from it on a timer; the log is in the
+run's record. Only the moments the UI acts on (start, an arm's end, the end)
+are messages, so the UI loop sees a handful per run, not one per batch.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from dllab.curriculum.bughunt import HuntResult
-    from dllab.engine.events import ArmEnded, MetricPoint, RunEnded, RunStarted
+    from dllab.engine.events import ArmEnded, RunEnded, RunStarted
 
 
 @dataclass
@@ -24,18 +26,6 @@ class RunBegan(Message):
     """A run's child process started training (it names the device)."""
 
     event: RunStarted
-
-
-@dataclass
-class MetricsArrived(Message):
-    """A batch of metric points (already in the run's history when this arrives)."""
-
-    run_id: str
-    points: list[MetricPoint]
-
-    def can_replace(self, message: Message) -> bool:
-        """Consecutive batches of one run may be merged: the history holds the data."""
-        return isinstance(message, MetricsArrived) and message.run_id == self.run_id
 
 
 @dataclass
@@ -50,14 +40,6 @@ class RunFinished(Message):
     """A run is over; `event.claim` holds the verdict."""
 
     event: RunEnded
-
-
-@dataclass
-class RunLogged(Message):
-    """A line of the run's own log (warnings, a failure's traceback)."""
-
-    run_id: str
-    text: str
 
 
 @dataclass

@@ -1,0 +1,101 @@
+"""`KeyBar`: the lab's footer, the screen's keys in the current language.
+
+Textual's `Footer` shows each binding's `description`, and bindings are frozen
+per class, so a footer in two languages would have to rewrite Textual's private
+per-node binding tables. This footer draws the same line itself from public
+API only: `Screen.active_bindings` ("may be used to inspect current bindings"),
+`Screen.bindings_updated_signal` (published by `refresh_bindings()`, and by
+Textual on focus changes) and `App.get_key_display`. The words go through
+`i18n.key_word`. It looks like `Footer` (same theme variables); a click on a
+key presses it, as in `Footer`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import RenderResult
+from textual.widget import Widget
+
+from dllab.tui.i18n import key_word
+
+
+class KeyBar(Widget, can_focus=False):
+    """One line at the bottom: `key word` for every shown binding of the screen."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keybar--key", "keybar--description"}
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        text-wrap: nowrap;
+        text-overflow: clip;
+        .keybar--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .keybar--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.spans: list[tuple[int, int, str]] = []
+        """(first column, end column, key) of each key drawn, for clicks."""
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen: object) -> None:
+        self.refresh()
+
+    def shown_keys(self) -> list[tuple[str, str, str, bool]]:
+        """(key, key as shown, word, enabled) per shown action, in binding order.
+
+        Like `Footer`, an action bound to several keys is shown once, by its first key.
+        """
+        lang = str(getattr(self.app, "lang", "en"))
+        seen: set[str] = set()
+        keys = []
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            word = key_word(binding.description, lang)
+            keys.append((binding.key, self.app.get_key_display(binding), word, active.enabled))
+        return keys
+
+    def render(self) -> RenderResult:
+        key_style = self.get_component_rich_style("keybar--key")
+        word_style = self.get_component_rich_style("keybar--description")
+        line = Text(no_wrap=True, overflow="crop")
+        self.spans = []
+        for key, shown, word, enabled in self.shown_keys():
+            start = line.cell_len
+            item = Text.assemble(
+                (f" {shown} ", key_style), (f"{word} " if word else "", word_style)
+            )
+            if not enabled:
+                item.stylize("dim")
+            line.append_text(item)
+            self.spans.append((start, line.cell_len, key))
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, key in self.spans:
+            if start <= event.x < end:
+                self.app.simulate_key(key)
+                return
