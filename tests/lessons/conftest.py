@@ -57,3 +57,16 @@ def run_arms(
     assert result is not None, f"{lesson_id} did not finish"
     assert result.status.value == "completed", result.message
     return result, run
+
+
+def prediction_between(run: Run, lesson_id: str, prediction_id: str, lo: float, hi: float) -> None:
+    """Assert that a lesson's [[predictions]] answer, measured on `run`, lies in (lo, hi).
+
+    The bounds come from the prediction's `explain` text: the number it tells the learner.
+    """
+    from dllab.engine.claims import Check
+
+    lesson = load_course().lesson(lesson_id)
+    expr = next(p.expr for p in lesson.predictions if p.id == prediction_id)
+    verdict = Check(f"{lo} < ({expr}) < {hi}").evaluate(run.history)
+    assert verdict.passed, (prediction_id, expr, verdict.values, verdict.error)
