@@ -6,11 +6,13 @@ child process, so every subscriber sees the same events in the same order.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from dllab.engine.claims import Check, ClaimResult, evaluate_claim
 from dllab.engine.config import RunConfig
@@ -19,6 +21,21 @@ from dllab.engine.history import RunHistory
 
 if TYPE_CHECKING:
     from dllab.curriculum.model import Lesson
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A subscriber the dispatcher stopped calling because one of its hooks raised."""
+
+    subscriber: Subscriber
+    hook: str
+    error: str
+
+    def describe(self) -> str:
+        """One line for the run's log and its end message."""
+        return f"{type(self.subscriber).__name__} dropped after {self.hook} raised {self.error}"
 
 
 def claim_checks(lesson: Lesson, device: str, lang: str = "en") -> list[Check]:
@@ -54,7 +71,41 @@ class Dispatcher:
         self.arm_status: dict[str, str] = {}
         self.result: RunEnded | None = None
         self.done = threading.Event()
+        self.dropped: list[Dropped] = []
         self._t0 = time.perf_counter()
+
+    # -- the one guard every subscriber call goes through ----------------------
+    def _deliver(self, hook: str, call: Callable[[Subscriber], Any]) -> None:
+        """Call `call(s)` for every live subscriber; one that raises is logged and dropped.
+
+        Why drop and go on: a subscriber is an observer (a chart, a mirror, the
+        record). Its bug, or a full disk under the record, must neither fail the
+        training nor (in a lab run, where this runs on the pipe-reader thread)
+        kill the reader, which would leave the run "running" for ever and the
+        child blocked on a full pipe. What was lost is said in the run's log and
+        its end message, so the run and its record stay honest.
+        """
+        failed: list[tuple[Subscriber, BaseException]] = []
+        for s in self.subscribers:
+            try:
+                call(s)
+            except Exception as exc:
+                failed.append((s, exc))
+        for s, error in failed:
+            self._drop(s, hook, error)
+
+    def _drop(self, s: Subscriber, hook: str, exc: BaseException) -> None:
+        if s not in self.subscribers:
+            return
+        self.subscribers.remove(s)
+        drop = Dropped(s, hook, f"{type(exc).__name__}: {exc}")
+        self.dropped.append(drop)
+        logger.debug("%s", drop.describe(), exc_info=exc)
+        try:
+            s.on_dropped(drop.error)
+        except Exception as cleanup:  # best effort: it already failed once
+            logger.debug("%s failed to clean up: %s", type(s).__name__, cleanup)
+        self.log(f"dllab: {drop.describe()}")
 
     # -- the Emitter protocol (called by the loop or the pipe reader) --------
     def started(self, device: str) -> None:
@@ -71,22 +122,18 @@ class Dispatcher:
             self.config.steps,
             self.record_dir,
         )
-        for s in self.subscribers:
-            s.on_run_start(event)
+        self._deliver("on_run_start", lambda s: s.on_run_start(event))
 
     def metrics(self, points: list[MetricPoint]) -> None:
         self.history.add(points)
-        for s in self.subscribers:
-            s.on_metrics(points)
+        self._deliver("on_metrics", lambda s: s.on_metrics(points))
 
     def arm_ended(self, event: ArmEnded) -> None:
         self.arm_status[event.arm] = event.status.value
-        for s in self.subscribers:
-            s.on_arm_end(event)
+        self._deliver("on_arm_end", lambda s: s.on_arm_end(event))
 
     def log(self, text: str) -> None:
-        for s in self.subscribers:
-            s.on_log(text)
+        self._deliver("on_log", lambda s: s.on_log(text))
 
     # -- the end -------------------------------------------------------------
     def claim(self) -> ClaimResult:
@@ -104,28 +151,36 @@ class Dispatcher:
         return out
 
     def ended(self, status: RunStatus, message: str) -> RunEnded:
-        """Build the end event (claim only for completed runs), tell everyone, return it."""
-        claim = (
-            self.claim().to_json()
-            if status is RunStatus.COMPLETED
-            else {"passed": False, "details": [], "reason": f"run {status.value}"}
-        )
+        """Build the end event (claim only for completed runs), tell everyone, return it.
+
+        Called once per run; a second call (a reader cleaning up after a bug)
+        returns the first end event unchanged.
+        """
+        if self.result is not None:
+            return self.result
+        try:
+            claim = (
+                self.claim().to_json()
+                if status is RunStatus.COMPLETED
+                else {"passed": False, "details": [], "reason": f"run {status.value}"}
+            )
+        except Exception as exc:  # a bug judging the claim still ends the run
+            status, message = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+            claim = {"passed": False, "details": [], "reason": "run failed"}
+        notes = [d.describe() for d in self.dropped]
         event = RunEnded(
             self.run_id,
             status,
-            message,
+            "; ".join([message, *notes] if message else notes),
             time.perf_counter() - self._t0,
             self.summary(),
             dict(self.arm_status),
             claim,
         )
         self.result = event
-        for s in self.subscribers:
-            try:
-                s.on_run_end(event)
-            except (
-                Exception
-            ) as exc:  # one broken subscriber must not hide the result from the others
-                self.log(f"subscriber {type(s).__name__} failed at run end: {exc}")
+        self._deliver("on_run_end", lambda s: s.on_run_end(event))
+        late = [d.describe() for d in self.dropped[len(notes) :]]
+        if late:  # e.g. the record's result.json could not be written: say so to the caller
+            event.message = "; ".join([event.message, *late] if event.message else late)
         self.done.set()
         return event

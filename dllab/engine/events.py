@@ -167,6 +167,7 @@ class Subscriber:
     Hooks are called on the engine's thread (the training thread in-process, the
     pipe-reader thread for a child process), in order. They must be quick: a
     subscriber that does I/O of its own (Visdom) queues work to its own thread.
+    A hook that raises is logged and its subscriber dropped; the run goes on.
     """
 
     def on_run_start(self, event: RunStarted) -> None:
@@ -183,3 +184,10 @@ class Subscriber:
 
     def on_log(self, text: str) -> None:
         """Called with a line of the run's own log (warnings, messages)."""
+
+    def on_dropped(self, error: str) -> None:
+        """Called once, instead of any further hook, after one of this subscriber's hooks raised.
+
+        The dispatcher stops calling a subscriber that raised (see
+        `Dispatcher._deliver`); release what you hold here, quietly.
+        """

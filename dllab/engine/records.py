@@ -6,6 +6,7 @@ run id, so runs can be listed, compared, re-plotted and replayed (`dllab runs`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -69,6 +70,16 @@ class RecordWriter(Subscriber):
         self._log.write(f"ended: {event.status.value} {event.message}\n")
         self._log.close()
         atomic_write_json(self.dir / "result.json", event.to_json())
+
+    def on_dropped(self, error: str) -> None:
+        # The disk filled up or the folder went away: no result.json is written,
+        # so `dllab runs` lists the run as unfinished; say why where we still can.
+        with contextlib.suppress(OSError, ValueError):
+            self._metrics.close()
+        with contextlib.suppress(OSError, ValueError):
+            self._log.write(f"record incomplete: {error}\n")
+        with contextlib.suppress(OSError, ValueError):
+            self._log.close()
 
 
 @dataclass

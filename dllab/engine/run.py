@@ -15,6 +15,7 @@ Two ways to train, same events:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -137,6 +138,15 @@ class Run:
 
     # -- in a child process --------------------------------------------------
     def _run_child(self) -> None:
+        try:
+            self._supervise_child()
+        except Exception as exc:
+            # A bug in the reader itself: the child could block on a full pipe and
+            # the run would stay "running" for ever, so kill it and end the run.
+            self._kill()
+            self._end_early(RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}")
+
+    def _supervise_child(self) -> None:
         log_path = os.path.join(self.record_dir, "child.log") if self.record_dir else os.devnull
         spec = {
             "lessons_root": str(self.lesson.dir.parent),
@@ -145,8 +155,8 @@ class Run:
             "config": self.config.to_json(),
         }
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
-        with open(log_path, "ab") as log:
-            try:
+        try:
+            with open(log_path, "ab") as log:
                 self._proc = subprocess.Popen(
                     [sys.executable, "-m", "dllab.engine.child"],
                     stdin=subprocess.PIPE,
@@ -155,40 +165,39 @@ class Run:
                     env=env,
                     start_new_session=True,  # Ctrl-C in the terminal goes to the UI, which stops the run cleanly
                 )
-            except OSError as exc:
-                self.dispatcher.ended(
-                    RunStatus.FAILED, f"could not start the training process: {exc}"
-                )
-                return
+        except OSError as exc:
+            self.dispatcher.ended(RunStatus.FAILED, f"could not start the training process: {exc}")
+            return
         self._send(json.dumps(spec))
         if self.control.stop_requested.is_set():
             self._send("stop")
         end = self._read_events(self._proc.stdout)
         code = self._proc.wait()
         if end is None:
-            status, message = (
-                RunStatus.FAILED,
-                f"the training process exited unexpectedly ({_describe_exit(code)})",
-            )
+            message = f"the training process exited unexpectedly ({_describe_exit(code)})"
             tail = _tail(log_path)
             if tail:
                 message += f"; last log line: {tail}"
-            if self.control.stop_requested.is_set():
-                status, message = RunStatus.STOPPED, "stopped by request"
-            for arm, state in self.dispatcher.arm_status.items():
-                if state == "running":
-                    self.dispatcher.arm_ended(
-                        ArmEnded(
-                            self.run_id,
-                            arm,
-                            ArmStatus.STOPPED if status is RunStatus.STOPPED else ArmStatus.FAILED,
-                            -1,
-                            message,
-                        )
-                    )
-            self.dispatcher.ended(status, message)
+            self._end_early(RunStatus.FAILED, message)
         else:
             self.dispatcher.ended(RunStatus(end["status"]), str(end.get("message", "")))
+
+    def _end_early(self, status: RunStatus, message: str) -> None:
+        """End a run whose child sent no end event: arms still running end with it."""
+        if self.control.stop_requested.is_set():
+            status, message = RunStatus.STOPPED, "stopped by request"
+        for arm, state in list(self.dispatcher.arm_status.items()):
+            if state == "running":
+                self.dispatcher.arm_ended(
+                    ArmEnded(
+                        self.run_id,
+                        arm,
+                        ArmStatus.STOPPED if status is RunStatus.STOPPED else ArmStatus.FAILED,
+                        -1,
+                        message,
+                    )
+                )
+        self.dispatcher.ended(status, message)
 
     def _read_events(self, stream: IO[bytes] | None) -> dict[str, object] | None:
         assert stream is not None
@@ -247,6 +256,15 @@ class Run:
             proc.wait(1.0)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+    def _kill(self) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        proc.kill()
+        # Still there after 5 s means stuck in the kernel: nothing more a parent can do.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(5.0)
 
 
 def _describe_exit(code: int) -> str:
