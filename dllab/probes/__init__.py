@@ -8,10 +8,12 @@ probes remove their hooks on `close()` / `__exit__`.
 from __future__ import annotations
 
 from dllab.probes._base import HookProbe
+from dllab.probes.activation_spread import activation_spreads
 from dllab.probes.activation_stats import ActivationStatsProbe, activation_stds
 from dllab.probes.dead_units import DeadUnitProbe, activation_types, dead_fractions, fired_units
 from dllab.probes.grad_norm import first_last_ratio, layer_grad_norms, total_grad_norm
 from dllab.probes.loss_gap import Overfitting, overfitting_onset, relative_gap
+from dllab.probes.preact_grad import PreactGradProbe
 from dllab.probes.probability_rows import (
     in_unit_interval,
     is_log_probability_rows,
@@ -25,6 +27,8 @@ __all__ = [
     "DeadUnitProbe",
     "HookProbe",
     "Overfitting",
+    "PreactGradProbe",
+    "activation_spreads",
     "activation_stds",
     "activation_types",
     "dead_fractions",
