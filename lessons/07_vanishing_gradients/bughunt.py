@@ -29,7 +29,7 @@ data = digits("standardize")  # 1297 train / 500 val, 64 features, z-scored
 layers = []
 for i in range(depth - 1):
     n_in, n_out = (64 if i == 0 else width), width
-    layers += [nn.Linear(n_in, n_out), nn.Sigmoid()]  # smooth, bounded: "safe"
+    layers += [nn.Linear(n_in, n_out), nn.Sigmoid()]
 layers.append(nn.Linear(width, 10))
 model = nn.Sequential(*layers)
 optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
