@@ -59,14 +59,19 @@ def draw_chart(
     marker: str = "braille",
     overlay: RunHistory | None = None,
     labels: dict[str, str] | None = None,
+    guides: Sequence[tuple[float, str]] = (),
 ) -> None:
-    """Draw one chart into `plt` (the caller builds or refreshes it)."""
+    """Draw one chart into `plt` (the caller builds or refreshes it).
+
+    `guides` are (y, label) reference lines: the learner's guesses for this chart.
+    """
     plt.clear_data()
     plt.title(pick(spec.title, lang))
     max_points = max(20, 2 * width)  # braille has two dots per column: more adds nothing
     labels = labels or {}
     if spec.kind is ChartKind.LINE:
         _draw_lines(plt, spec, history, arms, max_points, marker, overlay, labels)
+        _draw_guides(plt, spec, history, arms, guides)
     elif spec.kind is ChartKind.BARS:
         _draw_bars(plt, spec, history, arms, labels)
     elif spec.kind is ChartKind.XY:
@@ -114,6 +119,35 @@ def _draw_lines(
         plt.horizontal_line(spec.hline, color="gray")
     # plotext crashes building an empty log-scale plot: stay linear until there is data
     plt.yscale("log" if spec.log_y and (drew or drew_overlay) else "linear")
+
+
+GUIDE_COLOR = "yellow"
+"""The learner's guess: a dashed line in a colour no arm starts with."""
+
+
+def _draw_guides(
+    plt: Any,
+    spec: ChartSpec,
+    history: RunHistory,
+    arms: Sequence[str],
+    guides: Sequence[tuple[float, str]],
+) -> None:
+    """Each guess as a dashed horizontal line across the steps drawn so far.
+
+    plotext has no dashed style: a scatter of dashes every few steps reads as
+    one, and keeps the guess apart from the solid `hline` of the spec.
+    """
+    last = 1
+    for arm in arms:
+        for metric in spec.metrics:
+            series = history.series(arm, metric)
+            if series is not None and series.last is not None:
+                last = max(last, series.last[0])
+    xs = [last * i / 40 for i in range(41)]
+    for y, label in guides:
+        if not math.isfinite(y) or (spec.log_y and y <= 0):
+            continue
+        plt.scatter(xs, [y] * len(xs), marker="─", color=GUIDE_COLOR, label=label)
 
 
 def _layer_series(history: RunHistory, arm: str, prefix: str) -> list[str]:

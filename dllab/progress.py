@@ -91,6 +91,29 @@ class Progress:
         entry["last_run"] = run_id
         entry["runs"] = int(entry.get("runs", 0)) + 1
 
+    def record_guess(self, lesson_id: str, prediction_id: str, guess: float) -> None:
+        """Keep a guess made before the run (the lab stores it as soon as it is typed)."""
+        entry = self._entry(lesson_id).setdefault("predictions", {})
+        entry[prediction_id] = {"guess": guess, "at": time.time()}
+
+    def record_predictions(self, lesson_id: str, rows: list[dict[str, Any]]) -> None:
+        """Keep each guessed prediction with what the run measured (rows of the JSON end line)."""
+        for row in rows:
+            if row.get("guess") is None:
+                continue
+            entry = self._entry(lesson_id).setdefault("predictions", {})
+            entry[str(row["id"])] = {
+                **{k: row.get(k) for k in ("guess", "value", "error", "close")},
+                "at": time.time(),
+            }
+
+    def guesses(self, lesson_id: str) -> dict[str, dict[str, Any]]:
+        """The kept guesses of a lesson, by prediction id (with the result once run)."""
+        raw = self.lessons.get(lesson_id, {}).get("predictions", {})
+        return (
+            {k: v for k, v in raw.items() if isinstance(v, dict)} if isinstance(raw, dict) else {}
+        )
+
     def hints_shown(self, lesson_id: str) -> int:
         """How many hints the learner has opened."""
         return int(self.lessons.get(lesson_id, {}).get("hints_shown", 0))

@@ -25,7 +25,15 @@ def build_config(
     arms: Sequence[str] = (),
 ) -> RunConfig:
     """The lesson's default config with the user's changes, validated."""
-    config = apply_settings(lesson, default_config(lesson), settings)
+    config = default_config(lesson)
+    if arms:
+        unknown = [a for a in arms if a not in lesson.arms]
+        if unknown:
+            raise ConfigError(
+                f"lesson {lesson.id!r} has no arm {unknown[0]!r} (arms: {', '.join(lesson.arms)})"
+            )
+        config.arms = list(arms)  # first: a shared setting is checked against the arms that run
+    config = apply_settings(lesson, config, settings)
     if steps is not None:
         if steps < 1:
             raise ConfigError(f"--steps must be at least 1, got {steps}")
@@ -34,11 +42,4 @@ def build_config(
         config.seed = seed
     config.device = check_device_spec(device)
     config.validate()
-    if arms:
-        unknown = [a for a in arms if a not in lesson.arms]
-        if unknown:
-            raise ConfigError(
-                f"lesson {lesson.id!r} has no arm {unknown[0]!r} (arms: {', '.join(lesson.arms)})"
-            )
-        config.arms = list(arms)
     return config

@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.text import Text
 
 from dllab.charts import draw_chart
+from dllab.curriculum.predictions import chart_guides
 from dllab.engine.events import ArmEnded, MetricPoint, RunStarted, Subscriber
 
 if TYPE_CHECKING:
@@ -74,7 +75,9 @@ class LiveDisplay(Subscriber):
                 self.tasks[arm] = self.progress.add_task(arm, total=self.config.steps)
             self.progress.update(self.tasks[arm], completed=done)
         width, height = shutil.get_terminal_size((100, 30))
-        charts = [c for c in self.lesson.charts[:2]]
+        guides = chart_guides(self.lesson, self.config.predictions)
+        charts = [*self.lesson.charts[:2]]
+        charts += [c for c in self.lesson.charts[2:] if c.id in guides][: 3 - len(charts)]
         parts: list[object] = [Text(f"{self.lesson.id} on {self.device or '...'}", style="bold")]
         chart_h = max(10, (height - 4 - len(steps)) // max(1, len(charts)))
         arms = run.history.arm_order or list(steps)
@@ -82,7 +85,7 @@ class LiveDisplay(Subscriber):
             plt.clear_figure()
             plt.plotsize(width - 1, chart_h)
             plt.theme("clear")
-            draw_chart(plt, spec, run.history, arms, width=width)
+            draw_chart(plt, spec, run.history, arms, width=width, guides=guides.get(spec.id, ()))
             parts.append(Text.from_ansi(plt.build()))
         parts.append(self.progress)
         return Group(*parts)  # type: ignore[arg-type]

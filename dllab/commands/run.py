@@ -19,6 +19,7 @@ from dllab.commands.options import visdom_option
 from dllab.curriculum.model import Lesson
 from dllab.engine.config import RunConfig
 from dllab.engine.events import RunEnded, RunStatus, Subscriber
+from dllab.engine.predict import parse_guesses
 from dllab.engine.run import Run
 from dllab.engine.sinks import JsonLinesWriter, PlainProgress
 
@@ -35,6 +36,13 @@ run_options = [
     click.option("--seed", type=int, default=None, help="Random seed (default: the lesson's)."),
     click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N."),
     click.option("--arm", "arms", multiple=True, help="Run only this arm. Repeatable."),
+    click.option(
+        "--predict",
+        "guesses",
+        multiple=True,
+        metavar="ID=VALUE",
+        help="Your guess for one of the lesson's predictions, judged after the run. Repeatable.",
+    ),
     click.option(
         "--json",
         "as_json",
@@ -165,12 +173,13 @@ def _remember(lesson: Lesson, run_id: str, result: RunEnded) -> None:
     progress = Progress.load()
     progress.mark_started(lesson.id)
     progress.record_run(lesson.id, run_id)
+    progress.record_predictions(lesson.id, result.predictions or [])
     if result.claim and result.claim.get("passed"):
         progress.mark_passed(lesson.id)
     progress.save()
 
 
-def _report_end(result: RunEnded, checking: bool) -> None:
+def _report_end(lesson: Lesson, result: RunEnded, checking: bool) -> None:
     err = sys.stderr
     if result.status is not RunStatus.COMPLETED:
         click.echo(f"Run {result.status.value}: {result.message}", err=True)
@@ -189,6 +198,10 @@ def _report_end(result: RunEnded, checking: bool) -> None:
         )
     verdict = "holds" if claim.get("passed") else "does not hold"
     click.echo(f"Claim {verdict}. ({result.elapsed_s:.1f} s)", file=err if not checking else None)
+    if lesson.predictions:
+        from dllab.commands.predict import report_predictions
+
+        report_predictions(lesson, result.predictions or [], err if not checking else None)
 
 
 def _run_and_report(
@@ -199,7 +212,7 @@ def _run_and_report(
         with _json_stdout() as out:
             return execute(lesson, config, True, visdom_url, out)
     result = execute(lesson, config, False, visdom_url, io.StringIO() if checking else None)
-    _report_end(result, checking)
+    _report_end(lesson, result, checking)
     return result
 
 
@@ -212,15 +225,20 @@ def run(
     seed: int | None,
     device: str,
     arms: Sequence[str],
+    guesses: Sequence[str],
     as_json: bool,
     visdom_url: str | None,
 ) -> None:
     """Run LESSON's experiment headless: charts on a terminal, plain lines in a pipe, JSON with --json.
 
     Example: dllab run vanishing-gradients --set depth=20 --steps 50 --json
+
+    With --predict ID=VALUE, guess a number the lesson asks for first: the run
+    draws it on the chart and tells how close it was.
     """
     lesson = find_lesson(lesson_id)
     config = build_config(lesson, settings, steps, seed, device, arms)
+    config.predictions = parse_guesses(lesson, guesses)
     result = _run_and_report(lesson, config, as_json, visdom_url, checking=False)
     sys.exit(exit_codes.OK if result.status is not RunStatus.FAILED else exit_codes.FAILED)
 
@@ -244,6 +262,7 @@ def check(
     seed: int | None,
     device: str,
     arms: Sequence[str],
+    guesses: Sequence[str],
     as_json: bool,
     visdom_url: str | None,
     bughunt: bool,
@@ -258,6 +277,7 @@ def check(
     if bughunt:
         sys.exit(_check_hunt(lesson, hunt_file, as_json))
     config = build_config(lesson, settings, steps, seed, device, arms)
+    config.predictions = parse_guesses(lesson, guesses)
     result = _run_and_report(lesson, config, as_json, visdom_url, checking=True)
     passed = bool(result.claim and result.claim.get("passed"))
     sys.exit(exit_codes.OK if passed else exit_codes.FAILED)

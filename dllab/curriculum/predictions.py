@@ -22,7 +22,7 @@ from dllab.errors import LessonError
 
 if TYPE_CHECKING:
     from dllab.curriculum.loader import _Fields
-    from dllab.curriculum.model import Arm, ChartSpec, Knob, Text
+    from dllab.curriculum.model import Arm, ChartSpec, Knob, Lesson, Text
 
 _ID = re.compile(r"^[a-z0-9_]+$")
 SCALES = ("log", "linear")
@@ -121,6 +121,15 @@ def check_guess(prediction: Prediction, guess: float) -> None:
         raise ValueError(
             f"prediction {prediction.id!r} is judged in orders of magnitude: give a positive number"
         )
+
+
+def chart_guides(lesson: Lesson, guesses: dict[str, float]) -> dict[str, list[tuple[float, str]]]:
+    """The guesses to draw, by chart id: {chart: [(guess, 'guess ID'), ...]}."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for p in lesson.predictions:
+        if p.chart is not None and p.id in guesses:
+            out.setdefault(p.chart, []).append((guesses[p.id], f"guess {p.id}"))
+    return out
 
 
 # -- sweep metrics: "last(loss)" becomes "last(ARM.loss)" for each arm -------

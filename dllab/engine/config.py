@@ -79,6 +79,8 @@ class RunConfig:
     steps: int = 100
     seed: int = 0
     device: str = "auto"
+    predictions: dict[str, float] = field(default_factory=dict)
+    """The learner's guesses, by prediction id (judged when the run ends)."""
 
     def validate(self) -> RunConfig:
         """Check steps and seed (knob values are checked when set); returns self.
@@ -102,6 +104,7 @@ class RunConfig:
             "steps": self.steps,
             "seed": self.seed,
             "device": self.device,
+            "predictions": dict(self.predictions),
         }
 
     @classmethod
@@ -115,6 +118,7 @@ class RunConfig:
             steps=int(data["steps"]),
             seed=int(data["seed"]),
             device=str(data.get("device", "auto")),
+            predictions={k: float(v) for k, v in data.get("predictions", {}).items()},
         )
 
 
@@ -135,6 +139,7 @@ def apply_settings(lesson: Lesson, config: RunConfig, settings: Iterable[str]) -
     Raises:
         ConfigError: unknown knob or arm, or a value of the wrong type or out of range.
     """
+    shared: list[str] = []
     for item in settings:
         if "=" not in item:
             raise ConfigError(f"--set takes KNOB=VALUE (or ARM.KNOB=VALUE), got {item!r}")
@@ -155,9 +160,35 @@ def apply_settings(lesson: Lesson, config: RunConfig, settings: Iterable[str]) -
             config.arm_knobs.setdefault(arm, {})[name] = coerced
         else:
             config.knobs[name] = coerced
-            # A shared setting wins over what the arms fix only where the user
-            # said so explicitly per arm; note arms that fix this knob.
+            shared.append(name)
+    for name in shared:  # after all settings: `k=v a.k=w` for every fixing arm `a` is fine
+        _check_reaches_arms(lesson, config, name, config.knobs[name])
     return config
+
+
+def _check_reaches_arms(lesson: Lesson, config: RunConfig, name: str, value: Any) -> None:
+    """A shared setting must not be silently dropped by arms that fix the knob otherwise.
+
+    An arm's own settings win over shared knobs (that is what makes the arms
+    differ), so `--set loss=mse` cannot reach an arm that fixes `loss=bce`:
+    say so and name the per-arm spelling instead of running something else.
+
+    Raises:
+        ConfigError: naming each such arm's value and suggesting `ARM.KNOB=`.
+    """
+    running = config.arms or list(lesson.arms)
+    fixed = {}
+    for arm in running:
+        own = lesson.arms[arm].settings
+        if name in own and name not in config.arm_knobs.get(arm, {}) and own[name] != value:
+            fixed[arm] = own[name]
+    if fixed:
+        values = ", ".join(f"{arm} runs {name}={v}" for arm, v in fixed.items())
+        first = next(iter(fixed))
+        raise ConfigError(
+            f"{name}={value} would not reach the arm(s) that fix {name!r} ({values}); "
+            f"set it per arm with ARM.{name}=VALUE, e.g. --set {first}.{name}={value}"
+        )
 
 
 def arm_values(lesson: Lesson, config: RunConfig, arm: str) -> dict[str, Any]:

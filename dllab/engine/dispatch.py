@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dllab.engine.claims import Check, ClaimResult, evaluate_claim
-from dllab.engine.config import RunConfig
+from dllab.engine.config import RunConfig, arm_values
 from dllab.engine.events import ArmEnded, MetricPoint, RunEnded, RunStarted, RunStatus, Subscriber
 from dllab.engine.history import RunHistory
 
@@ -121,6 +121,7 @@ class Dispatcher:
             arms,
             self.config.steps,
             self.record_dir,
+            {a: arm_values(self.lesson, self.config, a) for a in arms},
         )
         self._deliver("on_run_start", lambda s: s.on_run_start(event))
 
@@ -150,6 +151,14 @@ class Dispatcher:
             }
         return out
 
+    def _predictions(self, status: RunStatus) -> list[dict[str, Any]] | None:
+        if not self.lesson.predictions:
+            return None
+        from dllab.engine.predict import judge_predictions
+
+        done = self.history if status is RunStatus.COMPLETED else None
+        return judge_predictions(self.lesson, self.config.predictions, done)
+
     def ended(self, status: RunStatus, message: str) -> RunEnded:
         """Build the end event (claim only for completed runs), tell everyone, return it.
 
@@ -176,6 +185,7 @@ class Dispatcher:
             self.summary(),
             dict(self.arm_status),
             claim,
+            self._predictions(status),
         )
         self.result = event
         self._deliver("on_run_end", lambda s: s.on_run_end(event))

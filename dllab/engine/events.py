@@ -118,6 +118,8 @@ class RunStarted:
     arms: list[str]
     steps: int
     record_dir: str | None = None
+    arm_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The knob values each arm runs with (shared, then the arm's own, then per-arm changes)."""
 
     def to_json(self) -> dict[str, Any]:
         """The `{"type":"start",...}` line of the JSON stream."""
@@ -147,9 +149,12 @@ class RunEnded:
     summary: dict[str, dict[str, float | None]]
     arms: dict[str, str] = field(default_factory=dict)
     claim: dict[str, Any] | None = None
+    predictions: list[dict[str, Any]] | None = None
+    """The lesson's predictions judged on the run (None when the lesson has none)."""
 
     def to_json(self) -> dict[str, Any]:
         """The final `{"type":"end",...}` line of the JSON stream."""
+        extra = {} if self.predictions is None else {"predictions": self.predictions}
         return {
             "type": "end",
             "status": self.status.value,
@@ -158,6 +163,7 @@ class RunEnded:
             "summary": self.summary,
             "arms": self.arms,
             "elapsed_s": round(self.elapsed_s, 3),
+            **extra,
         }
 
 

@@ -49,7 +49,8 @@ class RecordWriter(Subscriber):
         self._last_flush = time.monotonic()
 
     def on_run_start(self, event: RunStarted) -> None:
-        self.meta.update(device=event.device, arms=event.arms)
+        # What each arm ran with: shared knobs alone do not say it when arms fix their own.
+        self.meta.update(device=event.device, arms=event.arms, arm_values=event.arm_values)
         atomic_write_json(self.dir / "config.json", self.meta)
         self._log.write(f"started on {event.device}, arms {', '.join(event.arms)}\n")
         self._log.flush()

@@ -139,14 +139,26 @@ class KnobsPanel(VerticalScroll):
         if self.errors:
             raise ConfigError(next(iter(self.errors.values())))
         values = self.values()
-        config = apply_settings(
-            self.lesson,
-            default_config(self.lesson),
-            [f"{k}={v}" for k, v in values.items() if not k.startswith("#")],
-        )
+        # Only what the learner changed is a setting: an untouched shared field
+        # must not collide with an arm that fixes the knob (apply_settings refuses that).
+        changed = [
+            f"{k}={v}"
+            for k, v in values.items()
+            if not k.startswith("#") and not self._is_default(k, v)
+        ]
+        config = apply_settings(self.lesson, default_config(self.lesson), changed)
         config.steps = int(values["#steps"])
         config.seed = int(values["#seed"])
         return config.validate()
+
+    def _is_default(self, key: str, text: str) -> bool:
+        knob = self.fields[key][0]
+        if knob is None or "." in key:
+            return False
+        try:
+            return bool(coerce_knob_value(knob, text) == knob.default)
+        except ValueError:
+            return False
 
     def set_value(self, key: str, value: Any) -> None:
         """Set one field (tests and reset use it)."""
