@@ -64,6 +64,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "diagnose": ("Diagnose", "诊断"),
     "diag_path": ("path to your training script", "你的训练脚本路径"),
+    "diag_args": ("script arguments", "脚本参数"),
     "diag_running": ("Running {path}…", "正在运行 {path}……"),
     "diag_none": (
         "No problems found ({steps} steps observed).",

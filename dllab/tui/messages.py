@@ -12,12 +12,13 @@ are messages, so the UI loop sees a handful per run, not one per batch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:
     from dllab.curriculum.bughunt import HuntResult
+    from dllab.diagnose.report import Report
     from dllab.engine.events import ArmEnded, RunEnded, RunStarted
 
 
@@ -62,7 +63,7 @@ class DiagnoseDone(Message):
     """`diagnose_file` finished (report) or could not run (error)."""
 
     path: str
-    report: Any
+    report: Report | None
     error: str = ""
 
 

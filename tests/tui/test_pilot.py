@@ -183,32 +183,6 @@ async def test_bug_hunt_rechecks_on_save_and_reveals_the_solution(lab: Lab) -> N
         assert app.progress.lessons["decay"]["bughunt"] == "passed"
 
 
-async def test_diagnose_screen_lists_findings_and_opens_the_lesson(lab: Lab, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import types
-
-    finding = types.SimpleNamespace(
-        check="slow-decay",
-        severity="warning",
-        message="the loss decays too slowly",
-        evidence="rate = 0.01",
-        location={"file": "train.py", "line": 3},
-        fix="raise the rate",
-        lesson="decay",
-    )
-    report = types.SimpleNamespace(findings=[finding], status="completed", steps_observed=10)
-    fake = types.ModuleType("dllab.diagnose.api")
-    fake.diagnose_file = lambda path, **kw: report  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "dllab.diagnose.api", fake)
-    app = lab()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("d")
-        await pilot.press(*"train.py", "enter")
-        await wait_until(pilot, lambda: app.screen.findings != [], 10)  # type: ignore[attr-defined]
-        assert "slow-decay" in str(app.screen.query_one("#findings").get_option_at_index(0).prompt)
-        await pilot.press("enter")
-        assert lesson_screen(app).lesson.id == "decay"
-
-
 def test_first_screen_is_fast_and_the_ui_never_imports_torch(tmp_path: Path) -> None:
     """In a fresh process: open the app, run a lesson to the end; torch stays out."""
     script = f"""

@@ -17,6 +17,7 @@ from dllab.tui.app import LabApp
 from dllab.tui.screens.lesson import LessonScreen
 
 from .conftest import seeded_history
+from .test_diagnose_screen import FakeDiagnose, diagnose, fake  # noqa: F401 (a fixture)
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -43,3 +44,20 @@ class TestLesson:
         self, snap_compare: Any, lab: Callable[..., LabApp], size: tuple[int, int]
     ) -> None:
         assert snap_compare(lab(), terminal_size=size, run_before=_open_seeded_lesson)
+
+
+async def _diagnose_with_findings(pilot: Pilot[Any]) -> None:
+    await diagnose(pilot, "train.py")
+
+
+class TestDiagnose:
+    @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+    def test_diagnose_with_findings(
+        self,
+        snap_compare: Any,
+        lab: Callable[..., LabApp],
+        fake: FakeDiagnose,  # noqa: F811
+        size: tuple[int, int],
+    ) -> None:
+        """The findings (severity, check, file:line), the evidence and the per-layer chart."""
+        assert snap_compare(lab(), terminal_size=size, run_before=_diagnose_with_findings)
