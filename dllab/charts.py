@@ -38,6 +38,38 @@ def ema(values: Sequence[float], alpha: float = 0.1) -> list[float]:
     return out
 
 
+def decade_label(k: int) -> str:
+    """10**k as a short tick label: 1, 10, 100, 1000, else 1e-3, 1e4."""
+    return str(10**k) if 0 <= k <= 3 else f"1e{k}"
+
+
+def log_ticks(lo: float, hi: float, max_ticks: int = 6) -> tuple[list[float], list[str]]:
+    """Ticks for a log axis over [lo, hi] (both > 0): few, short, powers of ten.
+
+    plotext labels a log axis with fixed-point numbers (`0.00000000000000` at
+    1e-14), which are unreadable and squeeze the plot to half its width. Over
+    two decades or more the ticks are powers of ten (at most `max_ticks`);
+    within about a decade, 1, 2 and 5 times a power of ten; on a narrower range,
+    its two ends to two digits.
+    """
+    eps = 1e-9
+    lo_k = math.ceil(math.log10(lo) - eps)
+    hi_k = math.floor(math.log10(hi) + eps)
+    if hi_k - lo_k >= 1:
+        stride = max(1, math.ceil((hi_k - lo_k) / max(1, max_ticks - 1)))
+        decades = list(range(hi_k, lo_k - 1, -stride))[::-1]
+        return [10.0**k for k in decades], [decade_label(k) for k in decades]
+    values = [
+        m * 10.0**k
+        for k in range(lo_k - 1, hi_k + 1)
+        for m in (1, 2, 5)
+        if lo * (1 - eps) <= m * 10.0**k <= hi * (1 + eps)
+    ]
+    if len(values) < 2:
+        values = sorted({float(f"{lo:.2g}"), float(f"{hi:.2g}")})
+    return values, [f"{v:g}" for v in values]
+
+
 def _finite_xy(points: Sequence[tuple[int, float]], log_y: bool) -> tuple[list[float], list[float]]:
     xs: list[float] = []
     ys: list[float] = []
@@ -93,12 +125,15 @@ def _draw_lines(
     plt.xlabel("step")
     many = len(spec.metrics) > 1
     drew = drew_overlay = False
+    drawn: list[float] = []
+    """Every y drawn, for the log axis's ticks."""
     if overlay is not None:
         for arm in arms:
             for metric in spec.metrics:
                 xs, ys = _finite_xy(overlay.points(arm, metric, max_points), spec.log_y)
                 if xs:
                     plt.plot(xs, ys, marker=marker, color=OVERLAY_COLOR)
+                    drawn += ys
                     drew_overlay = True
     for i, arm in enumerate(arms):
         for j, metric in enumerate(spec.metrics):
@@ -114,11 +149,15 @@ def _draw_lines(
                 plt.plot(xs, ema(ys), marker=marker, color=color, label=f"{name} (EMA)")
             else:
                 plt.plot(xs, ys, marker=marker, color=color, label=name)
+            drawn += ys
             drew = True
     if spec.hline is not None and drew:
         plt.horizontal_line(spec.hline, color="gray")
     # plotext crashes building an empty log-scale plot: stay linear until there is data
-    plt.yscale("log" if spec.log_y and (drew or drew_overlay) else "linear")
+    log = spec.log_y and (drew or drew_overlay)
+    plt.yscale("log" if log else "linear")
+    if log:
+        plt.yticks(*log_ticks(min(drawn), max(drawn)))
 
 
 GUIDE_COLOR = "yellow"
@@ -205,7 +244,7 @@ def _log_bars(raw: list[list[float]]) -> tuple[list[list[float]], tuple[list[flo
     span = top - floor
     stride = max(1, math.ceil(span / 6))  # about six labelled decades fit any chart height
     decades = list(range(floor, top + 1, stride))
-    return heights, ([float(d - floor) for d in decades], [f"1e{d}" for d in decades])
+    return heights, ([float(d - floor) for d in decades], [decade_label(d) for d in decades])
 
 
 def _draw_xy(

@@ -1,0 +1,109 @@
+"""Charts as the learner reads them: a log axis at depth 20, told-apart arms without colour.
+
+`ChartApp` shows one `MetricChart` on a history computed here, so the pictures
+depend on the drawing only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import plotext
+import pytest
+from textual.app import App, ComposeResult
+
+from dllab.charts import draw_chart, log_ticks
+from dllab.curriculum.model import ChartKind, ChartSpec
+from dllab.engine.events import MetricPoint
+from dllab.engine.history import RunHistory
+from dllab.tui.widgets.chart import MetricChart
+
+RATIO = ChartSpec(
+    id="grad_ratio",
+    title={"en": "First-layer / last-layer gradient norm", "zh": "第一层 / 最后一层梯度范数之比"},
+    kind=ChartKind.LINE,
+    metrics=("grad_ratio",),
+    log_y=True,
+)
+ARMS = ["sigmoid", "relu"]
+LABELS = {"sigmoid": "sigmoid", "relu": "ReLU + He"}
+
+
+def depth_20_history(steps: int = 60) -> RunHistory:
+    """The first/last gradient ratio of a 20-layer net: ~1e-14 for sigmoid, ~0.5 for ReLU."""
+    history = RunHistory()
+    for step in range(steps):
+        history.add(
+            [
+                MetricPoint("r", "sigmoid", step, "grad_ratio", 3e-15 * 10 ** (step / steps)),
+                MetricPoint("r", "relu", step, "grad_ratio", 0.4 + 0.2 * math.sin(step / 7)),
+            ]
+        )
+    return history
+
+
+def y_labels(picture: str) -> list[str]:
+    """The y-axis tick labels of a plotext picture (the text left of each `┤`)."""
+    return [line.split("┤")[0].strip() for line in picture.splitlines() if "┤" in line]
+
+
+def test_a_log_axis_over_fourteen_decades_has_few_short_power_of_ten_ticks() -> None:
+    plt = plotext
+    plt.clear_figure()
+    plt.plotsize(78, 16)
+    draw_chart(plt, RATIO, depth_20_history(), ARMS, width=70, labels=LABELS)
+    picture = plotext.uncolorize(plt.build())
+    labels = y_labels(picture)
+    assert 2 <= len(labels) <= 6, labels
+    assert all(len(label) <= 5 for label in labels), labels
+    assert all(re.fullmatch(r"1e-\d+|1|10|100", label) for label in labels), labels
+    frame = next(line for line in picture.splitlines() if "┌" in line)
+    assert frame.index("┌") <= 6, "the labels leave the plot its width"
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "expected"),
+    [
+        (1e-14, 1.0, ["1e-12", "1e-9", "1e-6", "1e-3", "1"]),
+        (0.3, 2.3, ["0.5", "1", "2"]),
+        (0.011, 0.019, ["0.011", "0.019"]),
+        (1e-5, 1e4, ["1e-4", "1e-2", "1", "100", "1e4"]),
+    ],
+)
+def test_log_ticks(lo: float, hi: float, expected: list[str]) -> None:
+    values, labels = log_ticks(lo, hi)
+    assert labels == expected
+    assert all(lo * 0.999 <= v <= hi * 1.001 for v in values)
+
+
+class ChartApp(App[None]):
+    """One lab chart, full screen."""
+
+    def __init__(self, history: RunHistory, *, marker: str = "braille") -> None:
+        super().__init__()
+        self.history = history
+        self.marker = marker
+
+    def compose(self) -> ComposeResult:
+        yield MetricChart(RATIO, marker=self.marker, id="chart")
+
+    def on_mount(self) -> None:
+        chart = self.query_one(MetricChart)
+        chart.update(self.history, ARMS, labels=LABELS)
+        self.call_after_refresh(chart.replot)
+
+
+async def test_the_lab_chart_at_depth_20_keeps_its_width() -> None:
+    app = ChartApp(depth_20_history())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(MetricChart)
+        labels = y_labels(chart.picture)
+        assert labels and all(len(label) <= 5 for label in labels), labels
+
+
+def test_log_axis_snapshot_at_depth_20(snap_compare: Any) -> None:
+    """The key chart of the vanishing-gradients lesson at depth 20, at 80x24."""
+    assert snap_compare(ChartApp(depth_20_history()), terminal_size=(80, 24))
