@@ -22,7 +22,9 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils.hooks import RemovableHandle
 
+from dllab.diagnose._models import RootModel
 from dllab.diagnose._recorder import Recorder
+from dllab.diagnose.observations import Counter, Event
 from dllab.probes import in_unit_interval, is_log_probability_rows, is_probability_rows
 
 _CLASS_LOSSES = {F.cross_entropy: "cross_entropy", F.nll_loss: "nll_loss"}
@@ -106,7 +108,7 @@ class DiagnoseMode(TorchFunctionMode):
         if not isinstance(inp, torch.Tensor) or not isinstance(result, torch.Tensor):
             return result
         evaluating = not torch.is_grad_enabled() or torch.is_inference_mode_enabled()
-        site = rec.loss_site(self.names[func], rec.user_site())
+        site = rec.losses.site(self.names[func], rec.code.user_site())
         site.extra["eval_calls" if evaluating else "train_calls"] += 1
         if _check_often(site.count) and inp.is_floating_point() and inp.dim() >= 1:
             site.extra["checked"] += 1
@@ -117,30 +119,31 @@ class DiagnoseMode(TorchFunctionMode):
             elif func in _BINARY_LOSSES:
                 site.extra["unit_interval"] += in_unit_interval(inp)
         if result.dim() == 0:
-            rec.record_loss_value(result, evaluating)
+            rec.losses.record_value(result, evaluating, rec.steps)
             if result.requires_grad:
-                rec.tag_loss(result, rec.steps)
+                rec.losses.tag(result, rec.steps)
         return result
 
     def _relu(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         result = func(*args, **kwargs)
         if isinstance(result, torch.Tensor) and result.numel() > 0:
-            where = self.rec.direct_user_caller()
+            where = self.rec.code.direct_user_caller()
             if where is not None:
                 name = f"{getattr(func, '__name__', 'relu')} at line {where[1]}"
-                self.rec.functional_dead.observe(name, result)
+                self.rec.models.functional_dead.observe(name, result)
         return result
 
     def _add(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         result = func(*args, **kwargs)
         rec = self.rec
-        if not rec.loss_tags or not isinstance(result, torch.Tensor) or not result.requires_grad:
+        losses = rec.losses
+        if not losses.tags or not isinstance(result, torch.Tensor) or not result.requires_grad:
             return result
-        steps = [s for s in (rec.loss_tag(a) for a in args[:2]) if s is not None]
+        steps = [s for s in (losses.tag_of(a) for a in args[:2]) if s is not None]
         if steps:
             if len(steps) == 2 and steps[0] != steps[1]:
-                rec.hit("loss_accumulation", rec.user_site(), first_step=min(steps))
-            rec.tag_loss(result, min(steps))
+                rec.hit(Event.LOSS_ACCUMULATION, rec.code.user_site(), first_step=min(steps))
+            losses.tag(result, min(steps))
         return result
 
     def _softmax(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -148,7 +151,10 @@ class DiagnoseMode(TorchFunctionMode):
         inp = args[0] if args else kwargs.get("input")
         if dim is None and isinstance(inp, torch.Tensor):
             self.rec.hit(
-                "implicit_softmax_dim", self.rec.user_site(), ndim=inp.dim(), fn=_SOFTMAX[func]
+                Event.IMPLICIT_SOFTMAX_DIM,
+                self.rec.code.user_site(),
+                ndim=inp.dim(),
+                fn=_SOFTMAX[func],
             )
         return func(*args, **kwargs)
 
@@ -156,36 +162,40 @@ class DiagnoseMode(TorchFunctionMode):
         rec = self.rec
         training = args[2] if len(args) > 2 else kwargs.get("training", True)
         p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
-        root = rec.current_root
-        if training and p and rec.depth > 0 and root is not None and not root.module.training:
-            where = rec.direct_user_caller()
+        root = rec.models.current_root
+        if (
+            training
+            and p
+            and rec.models.depth > 0
+            and root is not None
+            and not root.module.training
+        ):
+            where = rec.code.direct_user_caller()
             if where is not None:  # called from the user's forward, not from nn.Dropout
-                rec.hit("functional_dropout_in_eval", where, model=root.name, p=float(p))
+                rec.hit(Event.FUNCTIONAL_DROPOUT_IN_EVAL, where, model=root.name, p=float(p))
         return func(*args, **kwargs)
 
     def _backward(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         rec = self.rec
-        if kwargs.get("retain_graph") or (len(args) > 2 and args[2]):
-            rec.hit("retain_graph", rec.user_site())
         if args and isinstance(args[0], torch.Tensor):
-            rec.record_backward_root(args[0])
+            rec.losses.record_backward_root(args[0], rec.steps)
         if rec.backwards < 3:
-            rec.hit("backward", rec.user_site())
-        if (
-            rec.eval_forward_pending
-        ):  # e.g. gradients w.r.t. inputs in eval mode: a graph that is used
-            rec.counters["backward_after_eval_forward"] += 1
+            rec.hit(Event.BACKWARD, rec.code.user_site())
+        if rec.models.eval_forward_pending:
+            # e.g. gradients w.r.t. inputs in eval mode: a graph that is used
+            rec.count(Counter.BACKWARD_AFTER_EVAL_FORWARD)
         result = func(*args, **kwargs)
         rec.backwards += 1
         rec.last_event = "backward"
         return result
 
     def _zero(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if args and isinstance(args[0], torch.Tensor) and self.rec.grad_refs:
+        grads = self.rec.grads
+        if args and isinstance(args[0], torch.Tensor) and grads.grad_refs:
             target = args[0]
-            for pid, ref in self.rec.grad_refs.items():
+            for pid, ref in grads.grad_refs.items():
                 if ref() is target:
-                    self.rec.cleared.add(pid)
+                    grads.cleared.add(pid)
                     break
         return func(*args, **kwargs)
 
@@ -237,7 +247,7 @@ class Instrumentation:
         rec = self.rec
 
         def zero_grad(opt: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
-            rec.cleared.update(id(p) for g in opt.param_groups for p in g["params"])
+            rec.grads.cleared.update(id(p) for g in opt.param_groups for p in g["params"])
             return original(opt, *args, **kwargs)
 
         return zero_grad
@@ -246,7 +256,7 @@ class Instrumentation:
         rec = self.rec
 
         def zero_grad(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
-            rec.cleared.update(id(p) for p in module.parameters())
+            rec.grads.cleared.update(id(p) for p in module.parameters())
             return original(module, *args, **kwargs)
 
         return zero_grad
@@ -256,8 +266,8 @@ class Instrumentation:
 
         def clip(*args: Any, **kwargs: Any) -> Any:
             if rec.last_event == "step":
-                rec.hit("clip_after_step", rec.user_site(), fn=original.__name__)
-            rec.hit("clip", rec.user_site(), fn=original.__name__)
+                rec.hit(Event.CLIP_AFTER_STEP, rec.code.user_site(), fn=original.__name__)
+            rec.hit(Event.CLIP, rec.code.user_site(), fn=original.__name__)
             return original(*args, **kwargs)
 
         clip.__name__ = original.__name__
@@ -267,10 +277,10 @@ class Instrumentation:
     # -- module hooks ---------------------------------------------------------------
 
     def _pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
-        rec = self.rec
-        if rec.depth == 0:
-            info = rec.root_for(module)
-            rec.current_root = info
+        models = self.rec.models
+        if models.depth == 0:
+            info = models.root_for(module)
+            models.current_root = info
             if info is not None:
                 info.calls += 1
                 self._root_call(info)
@@ -281,39 +291,41 @@ class Instrumentation:
                             self.handles[f"rnn{id(sub)}"] = sub.register_forward_pre_hook(
                                 self._rnn_pre, with_kwargs=True
                             )
-        elif rec.current_root is not None and rec.current_root.calls == 1:
-            self._first_forward_leaf(rec.current_root, module)
-        rec.depth += 1
+        elif models.current_root is not None and models.current_root.calls == 1:
+            self._first_forward_leaf(models.current_root, module)
+        models.depth += 1
 
-    def _root_call(self, info: Any) -> None:
+    def _root_call(self, info: RootModel) -> None:
         rec = self.rec
         if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
-            rec.counters["eval_forwards"] += 1
+            rec.count(Counter.EVAL_FORWARDS)
             training = [n for n, m in info.mode_modules if m.training]
             if training:
-                rec.counters["eval_forwards_train_mode"] += 1
+                rec.count(Counter.EVAL_FORWARDS_TRAIN_MODE)
                 rec.hit(
-                    "eval_in_train_mode",
-                    rec.user_site(),
+                    Event.EVAL_IN_TRAIN_MODE,
+                    rec.code.user_site(),
                     model=info.name,
                     modules=training[:6],
                     n_modules=len(training),
                     types=sorted({type(m).__name__ for _, m in info.mode_modules if m.training}),
                 )
         elif not info.module.training:
-            rec.hit("eval_mode_with_grad", rec.user_site(), model=info.name, step=rec.steps)
-            rec.eval_forward_pending = True
+            rec.hit(
+                Event.EVAL_MODE_WITH_GRAD, rec.code.user_site(), model=info.name, step=rec.steps
+            )
+            rec.models.eval_forward_pending = True
         else:
-            rec.eval_forward_pending = False
+            rec.models.eval_forward_pending = False
 
-    def _first_forward_leaf(self, root: Any, module: nn.Module) -> None:
+    def _first_forward_leaf(self, root: RootModel, module: nn.Module) -> None:
         name = root.names.get(id(module))
         if name is None:
             if any(True for _ in module.parameters(recurse=False)):
                 rec = self.rec
                 rec.hit(
-                    "unregistered_module",
-                    rec.user_site(),
+                    Event.UNREGISTERED_MODULE,
+                    rec.code.user_site(),
                     model=root.name,
                     type=type(module).__name__,
                     params=sum(p.numel() for p in module.parameters()),
@@ -327,26 +339,30 @@ class Instrumentation:
 
     def _post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         rec = self.rec
-        rec.depth = max(rec.depth - 1, 0)
+        rec.models.depth = max(rec.models.depth - 1, 0)
         if isinstance(module, nn.RNNBase) and isinstance(output, tuple) and len(output) == 2:
             for t in _tensors(output[1]):
                 if t.requires_grad:
-                    rec.rnn_outputs[id(t)] = (weakref.ref(t), rec.backwards)
-            if len(rec.rnn_outputs) > 1024:
-                rec.rnn_outputs = {k: v for k, v in rec.rnn_outputs.items() if v[0]() is not None}
+                    rec.models.rnn_outputs[id(t)] = (weakref.ref(t), rec.backwards)
+            if len(rec.models.rnn_outputs) > 1024:
+                rec.models.rnn_outputs = {
+                    k: v for k, v in rec.models.rnn_outputs.items() if v[0]() is not None
+                }
 
     def _rnn_pre(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         rec = self.rec
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
         for t in _tensors(hx):
-            entry = rec.rnn_outputs.get(id(t))
+            entry = rec.models.rnn_outputs.get(id(t))
             if (
                 entry is not None
                 and entry[0]() is t
                 and t.grad_fn is not None
                 and entry[1] < rec.backwards
             ):
-                rec.hit("hidden_not_detached", rec.user_site(), module=type(module).__name__)
+                rec.hit(
+                    Event.HIDDEN_NOT_DETACHED, rec.code.user_site(), module=type(module).__name__
+                )
                 return
 
     # -- optimizer hooks --------------------------------------------------------------

@@ -10,6 +10,7 @@ import signal
 from collections.abc import Sequence
 
 from dllab.diagnose.findings import Finding, Location, Severity
+from dllab.diagnose.observations import DeadLayer, Field
 from dllab.diagnose.report import Report
 from dllab.diagnose.rules import ALL_RULES, Context
 from dllab.diagnose.runner import RunConfig, RunResult, run_child
@@ -18,6 +19,10 @@ from dllab.errors import ScriptLoadError
 
 DEFAULT_MAX_STEPS = 300
 DEFAULT_TIME_LIMIT = 60.0
+REPORT_FIELDS = frozenset(
+    {Field.OUTCOME, Field.NOTES, Field.STEPS, Field.MODELS, Field.GRAD_NORMS, Field.DEAD_UNITS}
+)
+"""The observations the report reads itself (status, notes, charts), besides the rules' `requires`."""
 
 
 def diagnose_file(
@@ -81,7 +86,7 @@ def _read(script: str) -> str:
 
 
 def _status(result: RunResult) -> tuple[str, str, tuple[str | None, int | None]]:
-    outcome = result.observations.get("outcome")
+    outcome = result.observations.get(Field.OUTCOME.value)
     code = result.returncode
     if result.killed:
         return (
@@ -101,7 +106,9 @@ def _status(result: RunResult) -> tuple[str, str, tuple[str | None, int | None]]
         return "crashed", f"the process ended (exit status {code}) before reporting", (None, None)
     status = str(outcome.get("status", "completed"))
     if status == "script-error":
-        error = outcome.get("error") or {}
+        error = outcome.get("error")
+        if error is None:
+            return status, "None: None", (None, None)
         return (
             status,
             f"{error.get('type')}: {error.get('message')}",
@@ -122,10 +129,10 @@ def build_report(script: str, source: Source | None, result: RunResult) -> Repor
     obs = result.observations
     ctx = Context(script=script, source=source, obs=obs, status=status)
     findings: list[Finding] = []
-    notes: list[str] = list(obs.get("notes", []))
+    notes: list[str] = list(ctx.get(Field.NOTES, []))
     for rule in ALL_RULES:
         try:
-            findings.extend(rule.run(ctx))
+            findings.extend(rule.run(ctx.for_rule(rule)))
         except Exception as exc:  # one broken rule must not hide the others
             notes.append(f"check {rule.check} failed: {type(exc).__name__}: {exc}")
     findings.sort(key=lambda f: -f.severity.rank)
@@ -133,7 +140,7 @@ def build_report(script: str, source: Source | None, result: RunResult) -> Repor
         script=script,
         status=status,
         findings=findings,
-        steps_observed=int(obs.get("steps", 0)),
+        steps_observed=ctx.steps,
         detail=detail,
         error_location=(ctx.display_path(where[0]), where[1]),
         log_tail=result.log_tail,
@@ -148,10 +155,10 @@ def build_report(script: str, source: Source | None, result: RunResult) -> Repor
 def _charts(report: Report, ctx: Context) -> None:
     from dllab.diagnose.rules.vanishing_gradients import ordered_norms
 
-    grad_models = list(ctx.obs.get("grad_norms", {}))
+    grad_models = list(ctx.get(Field.GRAD_NORMS, {}))
     if grad_models:
         report.grad_norms = ordered_norms(ctx, grad_models[0], early=False)
-    dead = ctx.obs.get("dead_units", {})
+    dead: dict[str, dict[str, DeadLayer]] = ctx.get(Field.DEAD_UNITS, {})
     for name, layers in dead.items():
         report.dead_fractions.update(
             {

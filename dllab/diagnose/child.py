@@ -22,14 +22,18 @@ import traceback
 from types import FrameType, TracebackType
 from typing import Any
 
+from dllab.diagnose.observations import ErrorInfo, Outcome
+
 TIME_LIMIT_EXIT = 124
 """Exit status of a child that the watchdog ended at the time limit."""
 
 
-def _error_info(exc: BaseException, tb: TracebackType | None, rec: Any) -> dict[str, Any]:
+def _error_info(exc: BaseException, tb: TracebackType | None, rec: Any) -> ErrorInfo:
     """The exception with its innermost frame in the user's own files."""
     frames = traceback.extract_tb(tb)
-    user = [f for f in frames if rec is not None and rec.is_user_file(f.filename)] if rec else []
+    user = (
+        [f for f in frames if rec is not None and rec.code.is_user_file(f.filename)] if rec else []
+    )
     where = user[-1] if user else (frames[-1] if frames else None)
     # What `python script.py` would have printed, without dllab's and runpy's frames.
     dllab_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     from dllab.diagnose._recorder import Recorder, StopDiagnose
 
     rec = Recorder(script, int(config["max_steps"]), out_path)
-    outcome: dict[str, Any] = {"status": "completed"}
+    outcome: Outcome = {"status": "completed"}
     done = threading.Event()
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:

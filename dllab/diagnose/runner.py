@@ -18,7 +18,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from dllab.diagnose.observations import Observations
 
 GRACE_SECONDS = 20.0
 """How long past --time-limit the parent waits before it kills the child."""
@@ -28,7 +29,7 @@ GRACE_SECONDS = 20.0
 class RunResult:
     """What came back from the child."""
 
-    observations: dict[str, Any] = field(default_factory=dict)
+    observations: Observations = field(default_factory=lambda: Observations())
     returncode: int | None = None
     killed: bool = False
     log_tail: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Event
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import Source, call_name, last
 
@@ -40,10 +41,14 @@ def static_hits(src: Source) -> list[int]:
 class ClipAfterStep(Rule):
     check = "clip-after-step"
     lesson = "rnn-bptt"
+    requires = (
+        Event.CLIP_AFTER_STEP,
+        Event.CLIP,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
         hits = static_hits(ctx.source) if ctx.source else []
-        sites = ctx.sites("clip_after_step")
+        sites = ctx.sites(Event.CLIP_AFTER_STEP)
         message = "Gradients are clipped after optimizer.step(): the step already used the unclipped gradients."
         if sites:
             site = sites[0]
@@ -57,7 +62,7 @@ class ClipAfterStep(Rule):
                     confirmed=True,
                 )
             ]
-        if ctx.sites("clip"):
+        if ctx.sites(Event.CLIP):
             return []  # the run saw clipping in the right place
         return [
             self.finding(

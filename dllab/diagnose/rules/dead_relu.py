@@ -10,6 +10,7 @@ reported above 50% dead units; above 90% the network is mostly constant: error.
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Field
 from dllab.diagnose.rules._base import Context, Rule
 
 ZERO_GRADIENT_TYPES = {"ReLU", "ReLU6"}
@@ -22,13 +23,16 @@ ERROR_FRACTION = 0.9
 class DeadRelu(Rule):
     check = "dead-relu"
     lesson = "dead-relu"
-    requires = ("dead_units",)
+    requires = (
+        Field.DEAD_UNITS,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        if not self.has_data(ctx):
+        if not self.has_data(ctx, Field.DEAD_UNITS):
             return []
         findings = []
-        for model, layers in ctx.obs["dead_units"].items():
+        for model, layers in ctx.get(Field.DEAD_UNITS).items():
             bad = [
                 (name, d)
                 for name, d in layers.items()

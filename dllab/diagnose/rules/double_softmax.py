@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Field, LossSite
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import Source, call_name, dotted, last, target_names
 
@@ -186,6 +186,11 @@ def loss_floor(classes: int) -> float:
 class DoubleSoftmax(Rule):
     check = "double-softmax"
     lesson = "logits-not-probabilities"
+    requires = (
+        Field.LOSSES,
+        Field.PHASES,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
         findings: list[Finding] = []
@@ -218,7 +223,7 @@ class DoubleSoftmax(Rule):
         return findings
 
     def _confirmed(
-        self, ctx: Context, fl: Flavour, site: dict[str, Any], hits: list[StaticHit]
+        self, ctx: Context, fl: Flavour, site: LossSite, hits: list[StaticHit]
     ) -> Finding | None:
         checked = int(site["checked"])
         key = "prob_rows" if fl is SOFTMAX else "unit_interval"
@@ -228,7 +233,7 @@ class DoubleSoftmax(Rule):
         if fl is SOFTMAX:
             evidence = f"all {plural(checked, 'input')} checked at the loss were probability rows (>= 0, summing to 1)"
             classes = site.get("classes")
-            train = [p["mean"] for p in ctx.obs.get("phases", []) if p["kind"] == "train"]
+            train = [p["mean"] for p in ctx.get(Field.PHASES, []) if p["kind"] == "train"]
             if classes and classes > 1 and train:
                 evidence += f"; mean training loss {train[-1]:.3f}, and it cannot fall below log(1+(C-1)/e) = {loss_floor(classes):.3f} for C={classes}"
         else:

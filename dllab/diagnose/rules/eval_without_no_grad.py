@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Counter, Event
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import EVAL_NAME, NO_GRAD_CALLS, Source, call_name, dotted, last
 
@@ -46,10 +47,19 @@ def static_hits(src: Source) -> list[int]:
 class EvalWithoutNoGrad(Rule):
     check = "eval-without-no-grad"
     lesson = "autograd-basics"
+    requires = (
+        Event.EVAL_MODE_WITH_GRAD,
+        Counter.STEPS_IN_EVAL,
+        Counter.BACKWARD_AFTER_EVAL_FORWARD,
+        Counter.EVAL_FORWARDS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        sites = ctx.sites("eval_mode_with_grad")
-        if ctx.counter("steps_in_eval") > 0 or ctx.counter("backward_after_eval_forward") > 0:
+        sites = ctx.sites(Event.EVAL_MODE_WITH_GRAD)
+        if (
+            ctx.counter(Counter.STEPS_IN_EVAL) > 0
+            or ctx.counter(Counter.BACKWARD_AFTER_EVAL_FORWARD) > 0
+        ):
             return []  # training in eval mode, or gradients taken in eval mode: the graph is used
         if sites:
             site = max(sites, key=lambda s: s["count"])
@@ -64,7 +74,7 @@ class EvalWithoutNoGrad(Rule):
                     confirmed=True,
                 )
             ]
-        if ctx.counter("eval_forwards") > 0:
+        if ctx.counter(Counter.EVAL_FORWARDS) > 0:
             return []
         hits = static_hits(ctx.source) if ctx.source else []
         return [

@@ -11,6 +11,7 @@ import math
 import statistics
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule
 
 WARN_GROWTH = 100.0
@@ -20,12 +21,16 @@ ERROR_GROWTH = 1e3
 class ExplodingGradients(Rule):
     check = "exploding-gradients"
     lesson = "initialization"
-    requires = ("total_norms",)
+    requires = (
+        Field.TOTAL_NORMS,
+        Event.STEP,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        if not self.has_data(ctx):
+        if not self.has_data(ctx, Field.TOTAL_NORMS):
             return []
-        norms: list[tuple[int, float]] = [(int(s), float(v)) for s, v in ctx.obs["total_norms"]]
+        norms: list[tuple[int, float]] = [(int(s), float(v)) for s, v in ctx.get(Field.TOTAL_NORMS)]
         finite = [(s, v) for s, v in norms if math.isfinite(v)]
         if len(finite) < 3:
             return []
@@ -42,7 +47,7 @@ class ExplodingGradients(Rule):
             severity = Severity.ERROR if growth >= ERROR_GROWTH else Severity.WARNING
         else:
             return []
-        steps = ctx.sites("step")
+        steps = ctx.sites(Event.STEP)
         return [
             self.finding(
                 severity,

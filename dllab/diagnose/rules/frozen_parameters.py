@@ -8,20 +8,25 @@ gradient and are never reported.
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule
 
 
 class FrozenParameters(Rule):
     check = "frozen-parameters"
     lesson = "learning-rate"
-    requires = ("untrained_params",)
+    requires = (
+        Field.UNTRAINED_PARAMS,
+        Event.UNREGISTERED_MODULE,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        if not self.has_data(ctx):
+        if not self.has_data(ctx, Field.UNTRAINED_PARAMS):
             return []
         findings = []
-        unregistered = {s.get("model") for s in ctx.sites("unregistered_module")}
-        for item in ctx.obs["untrained_params"]:
+        unregistered = {s.get("model") for s in ctx.sites(Event.UNREGISTERED_MODULE)}
+        for item in ctx.get(Field.UNTRAINED_PARAMS):
             if item["model"] in unregistered:
                 continue
             names = ", ".join(item["params"][:4]) + ("…" if len(item["params"]) > 4 else "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Counter, Event
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import Source, call_name, last
 
@@ -59,13 +60,18 @@ def explicit_training_lines(src: Source) -> set[int]:
 class FunctionalDropout(Rule):
     check = "functional-dropout"
     lesson = "dropout"
+    requires = (
+        Event.FUNCTIONAL_DROPOUT_IN_EVAL,
+        Event.EVAL_MODE_WITH_GRAD,
+        Counter.EVAL_FORWARDS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
         hits = static_hits(ctx.source) if ctx.source else []
         explicit = explicit_training_lines(ctx.source) if ctx.source else set()
         sites = [
             s
-            for s in ctx.sites("functional_dropout_in_eval")
+            for s in ctx.sites(Event.FUNCTIONAL_DROPOUT_IN_EVAL)
             if s["line"] not in explicit or ctx.display_path(s["file"]) != ctx.script
         ]
         message = "F.dropout in forward() ignores model.eval(): dropout stays on during evaluation."
@@ -77,7 +83,7 @@ class FunctionalDropout(Rule):
                     Severity.ERROR, message, evidence, ctx.site_location(site), FIX, confirmed=True
                 )
             ]
-        if ctx.counter("eval_forwards") > 0 or ctx.sites("eval_mode_with_grad"):
+        if ctx.counter(Counter.EVAL_FORWARDS) > 0 or ctx.sites(Event.EVAL_MODE_WITH_GRAD):
             return []  # the run evaluated in eval mode and dropout was off
         return [
             self.finding(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import Source, call_name, dotted, last
 
@@ -108,11 +109,16 @@ def static_hits(src: Source) -> list[int]:
 class LossAccumulation(Rule):
     check = "loss-accumulation-graph"
     lesson = "autograd-basics"
+    requires = (
+        Event.LOSS_ACCUMULATION,
+        Field.ALIVE_OLD_LOSSES,
+        Field.STEPS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
         hits = static_hits(ctx.source) if ctx.source else []
-        sites = [s for s in ctx.sites("loss_accumulation") if s["count"] >= 2]
-        alive = int(ctx.obs.get("alive_old_losses", 0))
+        sites = [s for s in ctx.sites(Event.LOSS_ACCUMULATION) if s["count"] >= 2]
+        alive = int(ctx.get(Field.ALIVE_OLD_LOSSES, 0))
         message = "Loss tensors are accumulated across steps, so every step's autograd graph stays in memory."
         if sites:
             site = sites[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Counter, Event, Field
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import EVAL_NAME, NO_GRAD_CALLS, Source, call_name, dotted, last
 
@@ -34,14 +35,20 @@ def eval_blocks(src: Source) -> list[ast.AST]:
 class MissingEval(Rule):
     check = "missing-eval"
     lesson = "dropout"
+    requires = (
+        Event.EVAL_IN_TRAIN_MODE,
+        Counter.EVAL_FORWARDS_TRAIN_MODE,
+        Counter.EVAL_FORWARDS,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        sites = ctx.sites("eval_in_train_mode")
+        sites = ctx.sites(Event.EVAL_IN_TRAIN_MODE)
         if sites:
             site = max(sites, key=lambda s: s["count"])
             modules = ", ".join(site.get("modules", []))
             evidence = (
-                f"{plural(ctx.counter('eval_forwards_train_mode'), 'forward')} of {site.get('model')} under no_grad ran with "
+                f"{plural(ctx.counter(Counter.EVAL_FORWARDS_TRAIN_MODE), 'forward')} of {site.get('model')} under no_grad ran with "
                 f"{plural(site.get('n_modules', 0), 'Dropout/BatchNorm module')} in training mode ({modules})"
             )
             # Error when the source has no eval() at all; when it does, this no_grad forward in
@@ -61,7 +68,7 @@ class MissingEval(Rule):
                     confirmed=True,
                 )
             ]
-        if ctx.counter("eval_forwards") > 0 or ctx.source is None:
+        if ctx.counter(Counter.EVAL_FORWARDS) > 0 or ctx.source is None:
             return []  # the run saw evaluation in eval mode (or the model has no Dropout/BatchNorm)
         if (
             ctx.ran

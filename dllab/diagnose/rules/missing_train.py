@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Counter, Event, Field
 from dllab.diagnose.rules._base import Context, Rule, plural
 
 
 class MissingTrain(Rule):
     check = "missing-train"
     lesson = "dropout"
-    requires = ("counters",)
+    requires = (
+        Field.COUNTERS,
+        Counter.STEPS_AFTER_EVAL_MODE,
+        Event.STEP,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        n = ctx.counter("steps_after_eval_mode")
-        if not self.has_data(ctx) or n == 0:
+        n = ctx.counter(Counter.STEPS_AFTER_EVAL_MODE)
+        if not self.has_data(ctx, Field.COUNTERS) or n == 0:
             return []
-        steps = ctx.sites("step")
+        steps = ctx.sites(Event.STEP)
         location = ctx.site_location(steps[0]) if steps else ctx.model_location()
         return [
             self.finding(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule
 from dllab.diagnose.static import Source, dotted
 
@@ -61,12 +62,16 @@ def static_hits(src: Source) -> list[int]:
 class MissingZeroGrad(Rule):
     check = "missing-zero-grad"
     lesson = "autograd-basics"
+    requires = (
+        Field.ZERO_GRAD,
+        Event.STEP,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
         hits = static_hits(ctx.source) if ctx.source else []
-        stats = ctx.obs.get("zero_grad", {})
+        stats = ctx.get(Field.ZERO_GRAD, {})
         checked, stale = int(stats.get("checked", 0)), int(stats.get("stale", 0))
-        steps = ctx.sites("step")
+        steps = ctx.sites(Event.STEP)
         if checked >= 2:
             if stale < 2 or stale < checked / 2:
                 return []

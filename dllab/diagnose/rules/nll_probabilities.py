@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Field
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.rules.double_softmax import Flavour, squash_in_forward, static_hits
 
@@ -21,6 +22,11 @@ FIX = (
 class NllProbabilities(Rule):
     check = "nll-probabilities"
     lesson = "logits-not-probabilities"
+    requires = (
+        Field.LOSSES,
+        Field.PHASES,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
         hits = static_hits(ctx.source, NLL) if ctx.source else []
@@ -31,7 +37,7 @@ class NllProbabilities(Rule):
                 checked = int(site["checked"])
                 if site.get("prob_rows", 0) != checked or checked < (1 if hits else 3):
                     continue
-                train = [p["mean"] for p in ctx.obs.get("phases", []) if p["kind"] == "train"]
+                train = [p["mean"] for p in ctx.get(Field.PHASES, []) if p["kind"] == "train"]
                 evidence = f"all {plural(checked, 'input')} checked at the loss were probability rows (>= 0, summing to 1), not log-probabilities"
                 if train:
                     evidence += f"; mean training loss {train[-1]:.3f} (NLLLoss on probabilities lies in [-1, 0])"

@@ -11,6 +11,7 @@ import ast
 import re
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import Source, call_name, target_names
 
@@ -70,11 +71,16 @@ def static_hits(src: Source) -> list[int]:
 class NoDetachHidden(Rule):
     check = "no-detach-hidden"
     lesson = "rnn-bptt"
+    requires = (
+        Event.HIDDEN_NOT_DETACHED,
+        Field.OUTCOME,
+        Field.BACKWARDS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
         hits = static_hits(ctx.source) if ctx.source else []
-        sites = ctx.sites("hidden_not_detached")
-        error = ctx.obs.get("outcome", {}).get("error") or {}
+        sites = ctx.sites(Event.HIDDEN_NOT_DETACHED)
+        error = ctx.get(Field.OUTCOME, {}).get("error") or {}
         message = "Recurrent hidden state is carried across batches without detach(): backward reaches into earlier batches."
         if sites:
             site = sites[0]
@@ -97,7 +103,7 @@ class NoDetachHidden(Rule):
         uses_torch_rnn = (
             ctx.source is not None and re.search(r"\b(RNN|LSTM|GRU)\(", ctx.source.text) is not None
         )
-        if uses_torch_rnn and ctx.obs.get("backwards", 0) >= 2:
+        if uses_torch_rnn and ctx.get(Field.BACKWARDS, 0) >= 2:
             return []  # the run watched every RNN call and saw the state detached
         return [
             self.finding(

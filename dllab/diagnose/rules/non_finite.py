@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule
 
 
 class NonFinite(Rule):
     check = "non-finite"
     lesson = "learning-rate"
-    requires = ("nonfinite",)
+    requires = (
+        Field.NONFINITE,
+        Field.LOSSES,
+        Event.BACKWARD,
+        Event.STEP,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        if not self.has_data(ctx):
+        if not self.has_data(ctx, Field.NONFINITE):
             return []
-        bad = ctx.obs["nonfinite"]
+        bad = ctx.get(Field.NONFINITE)
         if "loss" not in bad and "grad" not in bad:
             return []
         parts = []
@@ -27,7 +34,7 @@ class NonFinite(Rule):
                 f"first non-finite layers in {bad['grad_layer']['model']}: {', '.join(bad['grad_layer']['layers'])}"
             )
         train = [s for s in ctx.losses() if s.get("train_calls")]
-        calls = ctx.sites("backward") or ctx.sites("step")
+        calls = ctx.sites(Event.BACKWARD) or ctx.sites(Event.STEP)
         location = (
             ctx.site_location(train[0])
             if train

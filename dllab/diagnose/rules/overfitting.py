@@ -9,6 +9,7 @@ above 10% sustained for 3 evaluations, never one noisy epoch.
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Field
 from dllab.diagnose.rules._base import Context, Rule
 from dllab.probes import overfitting_onset
 
@@ -17,7 +18,7 @@ def epoch_pairs(ctx: Context) -> tuple[list[float], list[float]]:
     train: list[float] = []
     val: list[float] = []
     last_train: float | None = None
-    for phase in ctx.obs.get("phases", []):
+    for phase in ctx.get(Field.PHASES, []):
         if phase["kind"] == "train":
             last_train = float(phase["mean"])
         elif last_train is not None:
@@ -29,10 +30,13 @@ def epoch_pairs(ctx: Context) -> tuple[list[float], list[float]]:
 class Overfitting(Rule):
     check = "overfitting"
     lesson = "overfitting"
-    requires = ("phases",)
+    requires = (
+        Field.PHASES,
+        Field.LOSSES,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        if not self.has_data(ctx):
+        if not self.has_data(ctx, Field.PHASES):
             return []
         train, val = epoch_pairs(ctx)
         found = overfitting_onset(train, val)

@@ -8,6 +8,7 @@ such an input; info when every input was 2-D (the guess is right, but deprecated
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Event
 from dllab.diagnose.rules._base import Context, Rule
 from dllab.diagnose.static import Source, call_name, last
 
@@ -37,10 +38,11 @@ def static_hits(src: Source) -> list[int]:
 class SoftmaxDim(Rule):
     check = "softmax-dim"
     lesson = "logits-not-probabilities"
+    requires = (Event.IMPLICIT_SOFTMAX_DIM,)
 
     def run(self, ctx: Context) -> list[Finding]:
         hits = static_hits(ctx.source) if ctx.source else []
-        sites = ctx.sites("implicit_softmax_dim")
+        sites = ctx.sites(Event.IMPLICIT_SOFTMAX_DIM)
         bad = [s for s in sites if s.get("ndim") in (0, 1, 3)]
         lines = hits or [int(s["line"]) for s in (bad or sites)]
         if not lines:

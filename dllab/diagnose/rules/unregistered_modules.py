@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule, plural
 from dllab.diagnose.static import Source, call_name, dotted
 
@@ -66,10 +67,14 @@ def static_hits(src: Source) -> list[tuple[int, str]]:
 class UnregisteredModules(Rule):
     check = "unregistered-modules"
     lesson = "residual-connections"
+    requires = (
+        Event.UNREGISTERED_MODULE,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
         hits = static_hits(ctx.source) if ctx.source else []
-        sites = ctx.sites("unregistered_module")
+        sites = ctx.sites(Event.UNREGISTERED_MODULE)
         message = "Submodules are kept in a plain Python list/dict, so their parameters are not registered (never trained, never moved to the GPU)."
         if sites:
             site = sites[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 
 from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.observations import Field
 from dllab.diagnose.rules._base import Context, Rule
 from dllab.probes import first_last_ratio
 
@@ -21,11 +22,9 @@ EARLY_STEPS = 5
 
 def ordered_norms(ctx: Context, model: str, early: bool = True) -> dict[str, float]:
     """Median gradient norm per layer (the first steps when `early`), in forward order."""
-    history: dict[str, list[float]] = ctx.obs.get("grad_norms", {}).get(model, {})
-    meta = next((m for m in ctx.models() if m["name"] == model), {})
-    order = [n for n in meta.get("layers", []) if n in history] + [
-        n for n in history if n not in meta.get("layers", [])
-    ]
+    history: dict[str, list[float]] = ctx.get(Field.GRAD_NORMS, {}).get(model, {})
+    layers = next((m.get("layers", []) for m in ctx.models() if m["name"] == model), [])
+    order = [n for n in layers if n in history] + [n for n in history if n not in layers]
     return {
         n: statistics.median(history[n][:EARLY_STEPS] if early else history[n])
         for n in order
@@ -36,13 +35,17 @@ def ordered_norms(ctx: Context, model: str, early: bool = True) -> dict[str, flo
 class VanishingGradients(Rule):
     check = "vanishing-gradients"
     lesson = "vanishing-gradients"
-    requires = ("grad_norms",)
+    requires = (
+        Field.GRAD_NORMS,
+        Field.UPDATE_RATIOS,
+        Field.MODELS,
+    )
 
     def run(self, ctx: Context) -> list[Finding]:
-        if not self.has_data(ctx):
+        if not self.has_data(ctx, Field.GRAD_NORMS):
             return []
         findings = []
-        for model in ctx.obs["grad_norms"]:
+        for model in ctx.get(Field.GRAD_NORMS):
             norms = ordered_norms(ctx, model)
             if len(norms) < 3:
                 continue
@@ -53,7 +56,7 @@ class VanishingGradients(Rule):
                 continue
             severity = Severity.ERROR if ratio < ERROR_RATIO else Severity.WARNING
             evidence = f"median gradient norm over the first steps: {names[0]} {first:.2e} vs {names[-1]} {norms[names[-1]]:.2e} (ratio {ratio:.1e}, across {len(names)} layers)"
-            update = ctx.obs.get("update_ratios", {}).get(f"{model}:{names[0]}.weight")
+            update = ctx.get(Field.UPDATE_RATIOS, {}).get(f"{model}:{names[0]}.weight")
             if update:
                 evidence += f"; {names[0]}'s weights change by {update[1]:.1e} of their norm per step (median)"
             findings.append(

@@ -1,0 +1,126 @@
+"""Losses: every loss call per line, the training/evaluation loss curve, losses kept alive (child only).
+
+Device syncs are batched: loss values are kept as detached tensors and
+converted to floats 64 at a time (and at each flush).
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from dllab.diagnose._sites import Site
+from dllab.diagnose.observations import LossSite, NonFiniteValue, Phase
+
+_BATCH = 64
+"""Loss values converted per device sync."""
+
+
+@dataclass
+class _Phase:
+    kind: str
+    first_step: int
+    values: list[float] = field(default_factory=list)
+
+
+class Losses:
+    """What the losses looked like, where they were computed, and how long they lived."""
+
+    def __init__(self) -> None:
+        self.sites: dict[tuple[str, str, int], Site] = {}
+        self.phases: list[_Phase] = []
+        self._pending: list[tuple[int, int, torch.Tensor]] = []
+        """(phase index, step, detached loss) awaiting one batched device sync; phase -1: a backward() root."""
+        self.tags: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}
+        """id(loss tensor with a graph) -> (the tensor, the step it was computed at)."""
+        self.max_alive_old = 0
+        self.nonfinite: NonFiniteValue | None = None
+        """The first NaN/Inf loss (or backward root)."""
+
+    def site(self, fn: str, where: tuple[str, int] | None) -> Site:
+        file, line = where if where is not None else ("", 0)
+        key = (fn, file, line)
+        site = self.sites.get(key)
+        if site is None:
+            site = self.sites[key] = Site(
+                file,
+                line,
+                extra={
+                    "fn": fn,
+                    "checked": 0,
+                    "prob_rows": 0,
+                    "log_prob_rows": 0,
+                    "unit_interval": 0,
+                    "train_calls": 0,
+                    "eval_calls": 0,
+                    "classes": None,
+                },
+            )
+        site.count += 1
+        return site
+
+    def record_value(self, value: torch.Tensor, evaluating: bool, step: int) -> None:
+        kind = "eval" if evaluating else "train"
+        if not self.phases or self.phases[-1].kind != kind:
+            self.phases.append(_Phase(kind, step))
+        self._pending.append((len(self.phases) - 1, step, value.detach().float().reshape(-1)[:1]))
+        if len(self._pending) >= _BATCH:
+            self.convert()
+
+    def record_backward_root(self, value: torch.Tensor, step: int) -> None:
+        """The tensor `backward()` was called on (checked for NaN/Inf at the next conversion)."""
+        if value.numel() == 1 and value.is_floating_point():
+            self._pending.append((-1, step, value.detach().float().reshape(-1)))
+            if len(self._pending) >= _BATCH:
+                self.convert()
+
+    def convert(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        values = torch.cat([v.cpu() for _, _, v in pending]).tolist()
+        for (phase, step, _), value in zip(pending, values, strict=True):
+            if phase >= 0:
+                self.phases[phase].values.append(value)
+            if not math.isfinite(value) and self.nonfinite is None:
+                self.nonfinite = {"step": step, "value": str(value)}
+
+    def tag(self, t: torch.Tensor, step: int) -> None:
+        self.tags[id(t)] = (weakref.ref(t), step)
+        if len(self.tags) > 4096:
+            self.tags = {k: v for k, v in self.tags.items() if v[0]() is not None}
+
+    def tag_of(self, t: Any) -> int | None:
+        """The step a tagged loss tensor (or a sum of them) was computed at."""
+        entry = self.tags.get(id(t)) if isinstance(t, torch.Tensor) else None
+        if entry is None or entry[0]() is not t:
+            return None
+        return entry[1]
+
+    def check_alive(self, step: int) -> None:
+        """How many losses of steps before `step - 2` still hold their graph."""
+        old = sum(
+            1
+            for ref, tagged in self.tags.values()
+            if tagged <= step - 3 and (t := ref()) is not None and t.grad_fn is not None
+        )
+        self.max_alive_old = max(self.max_alive_old, old)
+
+    def site_records(self) -> list[LossSite]:
+        return [s.as_record() for s in self.sites.values()]  # type: ignore[misc]
+
+    def phase_records(self) -> list[Phase]:
+        return [
+            {
+                "kind": p.kind,
+                "mean": sum(p.values) / len(p.values),
+                "n": len(p.values),
+                "first_step": p.first_step,
+            }
+            for p in self.phases
+            if p.values
+        ]

@@ -1,0 +1,168 @@
+"""Models and modes: the user's top-level modules, their train/eval mode, their dead units (child only)."""
+
+from __future__ import annotations
+
+import inspect
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from dllab.diagnose.observations import DeadLayer, ModelInfo
+from dllab.probes import DeadUnitProbe
+
+MODE_TYPES = (
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+    nn.modules.batchnorm._BatchNorm,
+)
+"""Modules whose train/eval mode changes results."""
+DEAD_WINDOW = 512
+"""Samples per dead-unit window: units are judged dead over recent inputs, not since step 0."""
+
+
+@dataclass
+class RootModel:
+    """A model: a module with parameters called at the top level (not inside another module)."""
+
+    module: nn.Module
+    name: str
+    names: dict[int, str]
+    """id(submodule) -> qualified name."""
+    param_ids: set[int]
+    mode_modules: list[tuple[str, nn.Module]]
+    """Dropout and BatchNorm submodules: the ones whose train/eval mode changes results."""
+    dead: DeadUnitProbe
+    location: tuple[str, int] | None
+    calls: int = 0
+    exec_order: list[str] = field(default_factory=list)
+    """Leaf modules with a weight, in the order the first forward ran them."""
+    was_training_at_step: bool = False
+
+    def info(self) -> ModelInfo:
+        return {
+            "name": self.name,
+            "class": type(self.module).__name__,
+            "file": self.location[0] if self.location else None,
+            "line": self.location[1] if self.location else None,
+            "calls": self.calls,
+            "layers": self.exec_order,
+            "mode_modules": [n for n, _ in self.mode_modules],
+            "children": [n for n, _ in self.module.named_children()],
+            "params": sum(p.numel() for p in self.module.parameters()),
+        }
+
+
+class Models:
+    """The models the script called, where the forward is now, and the dead-unit probes."""
+
+    def __init__(
+        self,
+        is_user_file: Callable[[str], bool],
+        user_site: Callable[[], tuple[str, int] | None],
+    ) -> None:
+        self._is_user_file = is_user_file
+        self._user_site = user_site
+        self.roots: dict[int, RootModel] = {}
+        self.depth = 0
+        """Nesting of module forwards now running (0: outside any model)."""
+        self.current_root: RootModel | None = None
+        self.eval_forward_pending = False
+        """The last top-level forward ran in eval mode with gradients enabled."""
+        self.functional_dead = DeadUnitProbe()
+        """Dead units of ReLUs the user's code calls as functions (named `relu at line N`)."""
+        self._dead_windows: dict[str, dict[str, DeadLayer]] = {}
+        self.rnn_outputs: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}
+        """id(hidden state an RNN returned) -> (the tensor, backward() calls before it)."""
+
+    def root_for(self, module: nn.Module) -> RootModel | None:
+        info = self.roots.get(id(module))
+        if info is not None or next(module.parameters(), None) is None:
+            return info
+        location: tuple[str, int] | None = None
+        try:
+            src = inspect.getsourcefile(type(module))
+            if src and self._is_user_file(src):
+                location = (src, inspect.getsourcelines(type(module))[1])
+        except (OSError, TypeError):
+            location = None
+        name = type(module).__name__
+        if any(r.name == name for r in self.roots.values()):
+            name = f"{name}#{len(self.roots) + 1}"
+        info = RootModel(
+            module=module,
+            name=name,
+            names={id(m): n for n, m in module.named_modules()},
+            param_ids={id(p) for p in module.parameters()},
+            mode_modules=[(n, m) for n, m in module.named_modules() if isinstance(m, MODE_TYPES)],
+            dead=DeadUnitProbe(module),
+            location=location or self._user_site(),
+        )
+        self.roots[id(module)] = info
+        return info
+
+    def stepping(self, param_ids: set[int]) -> list[RootModel]:
+        """The models owning any of the parameters an optimizer is about to step."""
+        return [info for info in self.roots.values() if not param_ids.isdisjoint(info.param_ids)]
+
+    def modes_at_step(self, param_ids: set[int]) -> tuple[int, int]:
+        """(models stepped in eval after a step in train mode, models stepped with the top in eval)."""
+        after_eval = in_eval = 0
+        for info in self.stepping(param_ids):
+            if not info.mode_modules:
+                continue
+            if any(m.training for _, m in info.mode_modules):
+                info.was_training_at_step = True
+            elif info.was_training_at_step:
+                after_eval += 1
+            if not info.module.training:
+                in_eval += 1
+        return after_eval, in_eval
+
+    # -- dead units -------------------------------------------------------------------
+
+    def _probes(self) -> list[tuple[str, DeadUnitProbe]]:
+        return [(info.name, info.dead) for info in self.roots.values()] + [
+            ("functional", self.functional_dead)
+        ]
+
+    def roll_dead_windows(self) -> None:
+        """Close each probe's window once it has seen enough samples, and start a new one."""
+        for name, probe in self._probes():
+            if probe.samples_seen >= DEAD_WINDOW:
+                self._dead_windows[name] = _dead_summary(probe)
+                probe.reset()
+
+    def dead_units(self) -> dict[str, dict[str, DeadLayer]]:
+        result: dict[str, dict[str, DeadLayer]] = {}
+        for name, probe in self._probes():
+            current = _dead_summary(probe) if probe.samples_seen else {}
+            window = self._dead_windows.get(name, {})
+            # The open window when it has enough samples, else the last complete one.
+            result[name] = current if probe.samples_seen >= 256 or not window else window
+        for info in self.roots.values():
+            for layer, data in result.get(info.name, {}).items():
+                try:
+                    data["type"] = type(info.module.get_submodule(layer)).__name__
+                except AttributeError:
+                    data["type"] = "?"
+        return {k: v for k, v in result.items() if v}
+
+
+def _dead_summary(probe: DeadUnitProbe) -> dict[str, DeadLayer]:
+    fractions = probe.fractions()
+    units = probe.units()
+    samples = probe.samples()
+    return {
+        layer: {
+            "fraction": fractions[layer],
+            "units": units[layer],
+            "samples": samples.get(layer, 0),
+        }
+        for layer in fractions
+    }

@@ -1,0 +1,259 @@
+"""The diagnose contract: what the child records and the rules read, defined once (no torch).
+
+The child (`_recorder.py`, `_instrument.py`) writes one `Observations` document
+as JSON; the parent's rules (`rules/`) read it through `rules._base.Context`.
+Both sides name every piece of it through the enums below, so a kind that is
+recorded but never read (or read but never recorded) is a test failure
+(`tests/diagnose/test_contract.py`), not silent drift.
+
+Three vocabularies:
+
+- `Field`: the top-level keys of the document.
+- `Event`: kinds of counted events at a line of the user's code (`sites`).
+- `Counter`: run-wide counters (`counters`).
+
+A rule's `requires` lists the members of all three that it reads.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, unique
+from typing import TypedDict
+
+
+@unique
+class Field(str, Enum):
+    """A top-level key of the child's observations."""
+
+    STEPS = "steps"
+    """Optimizer steps taken (`int`)."""
+    BACKWARDS = "backwards"
+    """`backward()` calls (`int`)."""
+    MODELS = "models"
+    """`list[ModelInfo]`: the top-level modules the script called."""
+    GRAD_NORMS = "grad_norms"
+    """Model name -> layer -> weight-gradient norm at each dense step."""
+    TOTAL_NORMS = "total_norms"
+    """`[step, total gradient norm]` pairs at the dense steps (the first 20, then every 10th)."""
+    UPDATE_RATIOS = "update_ratios"
+    """`model:param` -> `[min, median, max]` of |Δw| / |w| per step."""
+    ZERO_GRAD = "zero_grad"
+    """`ZeroGradStats`: were gradients cleared between steps?"""
+    NONFINITE = "nonfinite"
+    """`NonFiniteInfo`: the first NaN/Inf loss and gradient."""
+    SITES = "sites"
+    """`Event` value -> `list[SiteRecord]`."""
+    LOSSES = "losses"
+    """`list[LossSite]`: one per loss function and line."""
+    PHASES = "phases"
+    """`list[Phase]`: consecutive training / evaluation losses."""
+    ALIVE_OLD_LOSSES = "alive_old_losses"
+    """Most loss tensors of earlier steps still holding their graph at once (`int`)."""
+    DEAD_UNITS = "dead_units"
+    """Model name (or `functional`) -> layer -> `DeadLayer`."""
+    UNTRAINED_PARAMS = "untrained_params"
+    """`list[UntrainedParams]`: parameters with gradients that no optimizer steps."""
+    COUNTERS = "counters"
+    """`Counter` value -> `int`."""
+    NOTES = "notes"
+    """Why part of the measurements is missing (`list[str]`), written only when it is."""
+    OUTCOME = "outcome"
+    """`Outcome`: how the script ended (only in the final document)."""
+
+
+@unique
+class Event(str, Enum):
+    """A kind of event counted at a line of the user's code (`Field.SITES`)."""
+
+    STEP = "step"
+    """An `optimizer.step()` call (its first three steps only: where the loop is)."""
+    BACKWARD = "backward"
+    """A `backward()` call (its first three only)."""
+    CLIP = "clip"
+    """A `clip_grad_*` call."""
+    CLIP_AFTER_STEP = "clip_after_step"
+    """A `clip_grad_*` call after `step()` with no `backward()` in between (`fn`)."""
+    LOSS_ACCUMULATION = "loss_accumulation"
+    """Two losses of different steps added with their graphs (`first_step`)."""
+    IMPLICIT_SOFTMAX_DIM = "implicit_softmax_dim"
+    """`softmax`/`log_softmax` without `dim` (`ndim`, `fn`)."""
+    FUNCTIONAL_DROPOUT_IN_EVAL = "functional_dropout_in_eval"
+    """`F.dropout(training=True)` inside a model in eval mode (`model`, `p`)."""
+    EVAL_IN_TRAIN_MODE = "eval_in_train_mode"
+    """A forward under `no_grad` with Dropout/BatchNorm in train mode (`model`, `modules`, `n_modules`, `types`)."""
+    EVAL_MODE_WITH_GRAD = "eval_mode_with_grad"
+    """A forward in eval mode with gradients enabled (`model`, `step`)."""
+    UNREGISTERED_MODULE = "unregistered_module"
+    """A module with parameters called in a model's forward but not registered in it (`model`, `type`, `params`)."""
+    HIDDEN_NOT_DETACHED = "hidden_not_detached"
+    """An RNN given a hidden state whose graph spans an earlier `backward()` (`module`)."""
+
+
+@unique
+class Counter(str, Enum):
+    """A run-wide counter (`Field.COUNTERS`)."""
+
+    EVAL_FORWARDS = "eval_forwards"
+    """Top-level forwards under `no_grad` / inference mode."""
+    EVAL_FORWARDS_TRAIN_MODE = "eval_forwards_train_mode"
+    """Of those, forwards with a Dropout/BatchNorm still in train mode."""
+    STEPS_IN_EVAL = "steps_in_eval"
+    """Optimizer steps of a model whose top module was in eval mode."""
+    STEPS_AFTER_EVAL_MODE = "steps_after_eval_mode"
+    """Optimizer steps with every mode module in eval, after one in train mode."""
+    BACKWARD_AFTER_EVAL_FORWARD = "backward_after_eval_forward"
+    """`backward()` calls right after an eval-mode forward with gradients (a graph that is used)."""
+
+
+Need = Field | Event | Counter
+"""What a rule can declare in `requires`."""
+
+
+ModelInfo = TypedDict(
+    "ModelInfo",
+    {
+        "name": str,  # its class name, `#N`-suffixed when two models share one
+        "class": str,  # a keyword, hence this functional form
+        "file": str | None,
+        "line": int | None,
+        "calls": int,
+        "layers": list[str],  # leaf modules with a weight, in first-forward order
+        "mode_modules": list[str],  # Dropout/BatchNorm submodules (mode changes results)
+        "children": list[str],
+        "params": int,
+    },
+)
+"""A model: a module with parameters called at the top level."""
+
+
+class SiteRecord(TypedDict, total=False):
+    """One `Event` at one line: where, how often, and what the event noted (its extras)."""
+
+    file: str
+    line: int
+    count: int
+    fn: str
+    first_step: int
+    ndim: int
+    model: str
+    p: float
+    modules: list[str]
+    n_modules: int
+    types: list[str]
+    step: int
+    type: str
+    params: int
+    module: str
+
+
+class LossSite(TypedDict):
+    """One loss function called at one line, and what its inputs looked like."""
+
+    file: str
+    line: int
+    count: int
+    fn: str
+    """`cross_entropy`, `nll_loss`, `binary_cross_entropy_with_logits`, …"""
+    checked: int
+    """Calls whose input was inspected."""
+    prob_rows: int
+    """Checked calls whose input rows were probabilities (non-negative, summing to 1)."""
+    log_prob_rows: int
+    """Checked calls whose input rows were log-probabilities."""
+    unit_interval: int
+    """Checked binary-loss calls whose input lay in [0, 1]."""
+    train_calls: int
+    eval_calls: int
+    classes: int | None
+
+
+class Phase(TypedDict):
+    """A run of consecutive losses of one kind: training (grad on) or evaluation (grad off)."""
+
+    kind: str
+    """`train` or `eval`."""
+    mean: float
+    n: int
+    first_step: int
+
+
+class DeadLayer(TypedDict, total=False):
+    """Dead-unit measurement of one activation layer over a recent window."""
+
+    fraction: float
+    units: int
+    samples: int
+    type: str
+    """The layer's module class (`ReLU`, …; `?` when unknown)."""
+
+
+class ZeroGradStats(TypedDict):
+    checked: int
+    """Steps after the first whose gradients were inspected."""
+    stale: int
+    """Steps that used the previous step's gradient tensors uncleared."""
+    first_stale_step: int | None
+
+
+class NonFiniteValue(TypedDict):
+    step: int
+    value: str
+
+
+class NonFiniteLayers(TypedDict):
+    model: str
+    layers: list[str]
+
+
+class NonFiniteInfo(TypedDict, total=False):
+    loss: NonFiniteValue
+    grad: NonFiniteValue
+    grad_layer: NonFiniteLayers
+
+
+class UntrainedParams(TypedDict):
+    model: str
+    params: list[str]
+    numel: int
+
+
+class ErrorInfo(TypedDict):
+    """The exception a script raised, at its innermost frame in the user's files."""
+
+    type: str
+    message: str
+    file: str | None
+    line: int | None
+    traceback: str
+
+
+class Outcome(TypedDict, total=False):
+    status: str
+    """`completed`, `max-steps`, `time-limit`, `script-error`, `exit`, `interrupted`."""
+    exit_code: int
+    message: str
+    error: ErrorInfo
+    note: str
+    script_seconds: float
+
+
+class Observations(TypedDict, total=False):
+    """The document the child writes (keys: `Field` values)."""
+
+    steps: int
+    backwards: int
+    models: list[ModelInfo]
+    grad_norms: dict[str, dict[str, list[float]]]
+    total_norms: list[tuple[int, float]]
+    update_ratios: dict[str, list[float]]
+    zero_grad: ZeroGradStats
+    nonfinite: NonFiniteInfo
+    sites: dict[str, list[SiteRecord]]
+    losses: list[LossSite]
+    phases: list[Phase]
+    alive_old_losses: int
+    dead_units: dict[str, dict[str, DeadLayer]]
+    untrained_params: list[UntrainedParams]
+    counters: dict[str, int]
+    notes: list[str]
+    outcome: Outcome
