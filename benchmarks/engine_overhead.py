@@ -21,10 +21,10 @@ import time
 
 import torch
 
+from dllab.curriculum.experiment import load_experiment
 from dllab.curriculum.loader import load_course
 from dllab.engine import Run, Subscriber, default_config
 from dllab.engine.config import ArmConfig, arm_values
-from dllab.engine.loop import load_experiment
 from dllab.engine.sinks import JsonLinesWriter
 
 

@@ -34,15 +34,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("dllab.commands.runs:runs", "List, show and replay recorded runs."),
     "progress": ("dllab.commands.lessons:progress", "Show or reset your progress."),
     "diagnose": (
-        "dllab.diagnose.command:diagnose",
+        "dllab.commands.diagnose:diagnose",
         "Find bugs in your own model and training script.",
     ),
     "visdom": (
-        "dllab.mirrors.command:visdom",
+        "dllab.commands.visdom:visdom",
         "Start a local Visdom server (127.0.0.1 only) for the mirror.",
     ),
     "serve": (
-        "dllab.tui.serve:serve",
+        "dllab.commands.serve:serve",
         "Serve the lab in a browser through textual-serve (127.0.0.1).",
     ),
 }
@@ -57,29 +57,14 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
-        target, _ = COMMANDS[cmd_name]
-        module_name, attr = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                return _unavailable(cmd_name)
-            raise
-        command = getattr(module, attr, None)
-        return command if isinstance(command, click.Command) else _unavailable(cmd_name)
+        module_name, attr = COMMANDS[cmd_name][0].split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
-
-
-def _unavailable(name: str) -> click.Command:
-    @click.command(name=name, help=COMMANDS[name][1])
-    def missing() -> None:
-        raise click.ClickException(f"`dllab {name}` is not available in this build yet.")
-
-    return missing
 
 
 @click.group(
@@ -122,17 +107,12 @@ def cli(ctx: click.Context, /, **options: Any) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    try:
-        launch = importlib.import_module("dllab.tui.launch")
-    except ModuleNotFoundError:
-        click.echo(
-            "The lab (TUI) is not built yet. Use `dllab lessons` and `dllab run LESSON` meanwhile."
-        )
-        return
+    from dllab.commands.lab import launch
+
     options["mouse"] = (
         options["mouse"] if options["mouse"] is not None else "SSH_CONNECTION" not in os.environ
     )
-    sys.exit(launch.launch(**options))
+    sys.exit(launch(**options))
 
 
 def main() -> None:

@@ -78,8 +78,8 @@ def _json_stdout() -> Iterator[IO[str]]:
 
 
 def _check_hunt(lesson: Lesson, path: Path | None, as_json: bool) -> int:
-    from dllab.curriculum.bughunt import check_hunt, solution_path, workspace_file
     from dllab.errors import ConfigError
+    from dllab.hunts import check_hunt, solution_path, workspace_file
     from dllab.progress import Progress
 
     if lesson.bughunt is None:
@@ -118,14 +118,8 @@ def _check_hunt(lesson: Lesson, path: Path | None, as_json: bool) -> int:
 def _mirror(url: str | None) -> list[Subscriber]:
     if not url:
         return []
-    try:
-        from dllab.mirrors.visdom import VisdomMirror
-    except ImportError:
-        click.echo(
-            "dllab: the Visdom mirror is not available in this build; training without it.",
-            err=True,
-        )
-        return []
+    from dllab.mirrors.visdom import VisdomMirror  # imported only when mirroring
+
     return [VisdomMirror(url)]
 
 

@@ -67,7 +67,8 @@ def replay(run_id: str, visdom_url: str | None) -> None:
     if visdom_url:
         from dllab.mirrors.replay import replay_to_visdom
 
-        replay_to_visdom(record, visdom_url)
+        count = replay_to_visdom(record, visdom_url)
+        click.echo(f"Sent {count} points of {record.run_id} to {visdom_url} (env {record.run_id}).")
         return
     for p in record.points():
         value = p.value if math.isfinite(p.value) else None

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dllab.curriculum.loader import _Fields, load_lesson, read_toml
+from dllab.curriculum.experiment import load_experiment
+from dllab.curriculum.loader import _Fields, load_course, load_lesson, read_toml
 from dllab.errors import LessonError
 
 ALLOWED_SUFFIXES = {".toml", ".md", ".py"}
@@ -26,8 +27,6 @@ def check_course(root: Path, import_experiments: bool = True) -> tuple[list[str]
         manifest = _Fields(manifest_path, read_toml(manifest_path))
         entries = manifest.get("lessons", list)
         chapters = {c.get("id") for c in manifest.get("chapters", list) if isinstance(c, dict)}
-        from dllab.curriculum.loader import load_course
-
         load_course(root)  # manifest-level checks (ids, chapters, duplicates)
     except LessonError as exc:
         problems.append(str(exc))
@@ -55,8 +54,6 @@ def check_course(root: Path, import_experiments: bool = True) -> tuple[list[str]
                     f"lessons[{i}].chapter",
                 )
             if import_experiments:
-                from dllab.engine.loop import load_experiment
-
                 load_experiment(lesson)
             for path in folder.iterdir():
                 if path.name in IGNORED:

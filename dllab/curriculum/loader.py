@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dllab.curriculum.claims import Check, ClaimSyntaxError
 from dllab.curriculum.model import (
     Arm,
     BugHunt,
@@ -280,10 +281,8 @@ def _arms(path: Path, table: dict[str, Any], knobs: dict[str, Knob]) -> dict[str
                 raise LessonError(
                     path, f"sets unknown knob {knob_name!r}", f"arms.{name}.set.{knob_name}"
                 )
-            from dllab.engine.config import coerce_knob_value
-
             try:
-                settings[knob_name] = coerce_knob_value(knobs[knob_name], value)
+                settings[knob_name] = knobs[knob_name].coerce(value)
             except ValueError as exc:
                 raise LessonError(path, str(exc), f"arms.{name}.set.{knob_name}") from None
         arms[name] = Arm(name, f.text("label", {"en": name}), settings, f.get("color", str, None))
@@ -337,8 +336,6 @@ def _chart(path: Path, raw: Any, i: int) -> ChartSpec:
 
 
 def _claim(path: Path, raw: Any, i: int, arms: dict[str, Arm]) -> ClaimSpec:
-    from dllab.engine.claims import Check, ClaimSyntaxError
-
     f = _Fields(path, raw, f"claims[{i}].")
     spec = ClaimSpec(f.text("text"), f.get("expr", str), f.get("when", str, "any"))
     if spec.when not in ("any", "cpu", "cuda"):

@@ -31,6 +31,10 @@ class KnobType(str, Enum):
     BOOL = "bool"
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+"""How a bool knob may be written on the command line."""
+
 Text = dict[str, str]
 """A string in several languages: {"en": ..., "zh": ...}."""
 
@@ -65,6 +69,46 @@ class Knob:
         if self.type is KnobType.BOOL:
             return "true or false"
         return f"{self.type.value} in [{self.min:g}, {self.max:g}]"
+
+    def coerce(self, value: Any) -> Any:
+        """Convert a value (TOML or command-line text) to this knob's type and check its range.
+
+        Raises:
+            ValueError: with a message that says what is allowed.
+        """
+        if self.type is KnobType.BOOL:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _TRUE | _FALSE:
+                return text in _TRUE
+            raise ValueError(f"knob {self.name!r} is true or false, not {value!r}")
+        if self.type is KnobType.CHOICE:
+            text = str(value).strip()
+            if text not in self.choices:
+                raise ValueError(
+                    f"knob {self.name!r} is one of {', '.join(self.choices)}; got {text!r}"
+                )
+            return text
+        is_int = self.type is KnobType.INT
+        try:
+            number: float | int = (
+                int(str(value), 0) if is_int and not isinstance(value, float) else float(value)
+            )
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"knob {self.name!r} takes a {self.type.value}, not {value!r}"
+            ) from None
+        if is_int and isinstance(number, float):
+            if not number.is_integer():
+                raise ValueError(f"knob {self.name!r} takes an int, not {value!r}")
+            number = int(number)
+        assert self.min is not None and self.max is not None
+        if not self.min <= number <= self.max:
+            raise ValueError(
+                f"knob {self.name!r} = {number:g} is out of range [{self.min:g}, {self.max:g}]"
+            )
+        return number
 
 
 @dataclass(frozen=True)
@@ -136,7 +180,7 @@ class BugHunt:
     absent: tuple[str, ...] = ()
     """diagnose check ids that must not be reported once fixed."""
     expect: str = ""
-    """A claim check on the script's own metrics (see `dllab.lessonkit.bughunt`)."""
+    """A claim check on the script's own metrics (see `dllab.hunts`)."""
     text: Text = field(default_factory=dict)
 
 

@@ -14,55 +14,10 @@ from typing import TYPE_CHECKING, Any
 from dllab.errors import ConfigError
 
 if TYPE_CHECKING:
-    from dllab.curriculum.model import Knob, Lesson
+    from dllab.curriculum.model import Lesson
 
 SEED_MIN, SEED_MAX = -(2**63), 2**64 - 1
 """What `torch.manual_seed` accepts."""
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def coerce_knob_value(knob: Knob, value: Any) -> Any:
-    """Convert a value (TOML or command-line text) to the knob's type and check its range.
-
-    Raises:
-        ValueError: with a message that says what is allowed.
-    """
-    from dllab.curriculum.model import KnobType
-
-    if knob.type is KnobType.BOOL:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE | _FALSE:
-            return text in _TRUE
-        raise ValueError(f"knob {knob.name!r} is true or false, not {value!r}")
-    if knob.type is KnobType.CHOICE:
-        text = str(value).strip()
-        if text not in knob.choices:
-            raise ValueError(
-                f"knob {knob.name!r} is one of {', '.join(knob.choices)}; got {text!r}"
-            )
-        return text
-    try:
-        number: float | int = (
-            int(str(value), 0)
-            if knob.type.value == "int" and not isinstance(value, float)
-            else float(value)
-        )
-    except (TypeError, ValueError):
-        raise ValueError(f"knob {knob.name!r} takes a {knob.type.value}, not {value!r}") from None
-    if knob.type.value == "int" and isinstance(number, float):
-        if not number.is_integer():
-            raise ValueError(f"knob {knob.name!r} takes an int, not {value!r}")
-        number = int(number)
-    assert knob.min is not None and knob.max is not None
-    if not knob.min <= number <= knob.max:
-        raise ValueError(
-            f"knob {knob.name!r} = {number:g} is out of range [{knob.min:g}, {knob.max:g}]"
-        )
-    return number
 
 
 @dataclass
@@ -153,7 +108,7 @@ def apply_settings(lesson: Lesson, config: RunConfig, settings: Iterable[str]) -
                 f"lesson {lesson.id!r} has no arm {arm!r} (arms: {', '.join(lesson.arms)})"
             )
         try:
-            coerced = coerce_knob_value(lesson.knobs[name], value)
+            coerced = lesson.knobs[name].coerce(value)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         if arm:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dllab.engine.claims import Check, ClaimResult, evaluate_claim
+from dllab.curriculum.claims import Check, ClaimResult, evaluate_claim
 from dllab.engine.config import RunConfig, arm_values
 from dllab.engine.events import ArmEnded, MetricPoint, RunEnded, RunStarted, RunStatus, Subscriber
 from dllab.engine.history import RunHistory

@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from dllab.errors import DllabError
+
 ASSETS: dict[str, list[tuple[str, str]]] = {
     "jquery@3.1.1": [("dist/jquery.min.js", "js/jquery.min.js")],
     "bootstrap@3.3.7": [
@@ -78,6 +80,10 @@ BY_VERSION: dict[str, dict[str, list[tuple[str, str]]]] = {
 """The packages whose versions differ between visdom releases."""
 
 
+class AssetsError(DllabError):
+    """Visdom's page assets could not be fetched or written."""
+
+
 def visdom_version(static: Path) -> str:
     """The installed visdom's version (its VERSION file sits next to `static/`)."""
     path = static.parent / "VERSION"
@@ -104,14 +110,12 @@ def fetch_assets(static: Path, echo: Callable[[str], None] = print) -> None:
     """`npm pack` each package into a temporary folder and copy its files into `static`.
 
     Raises:
-        click.ClickException: npm is missing, a package could not be fetched, or
+        AssetsError: npm is missing, a package could not be fetched, or
             `static` is not writable.
     """
-    import click
-
     npm = shutil.which("npm")
     if npm is None:
-        raise click.ClickException(
+        raise AssetsError(
             "npm is not installed. Install Node.js, or copy visdom/static/ from a machine "
             "with internet where `python -m visdom.server` has run once."
         )
@@ -123,18 +127,18 @@ def fetch_assets(static: Path, echo: Callable[[str], None] = print) -> None:
                 [npm, "pack", package, "--silent"], cwd=tmp, capture_output=True, text=True
             )
             if done.returncode != 0:
-                raise click.ClickException(f"npm pack {package} failed:\n{done.stderr[-1000:]}")
+                raise AssetsError(f"npm pack {package} failed:\n{done.stderr[-1000:]}")
             tgz = Path(tmp) / done.stdout.strip().splitlines()[-1]
             with tarfile.open(tgz) as archive:
                 for source, dest in files:
                     member = archive.extractfile(f"package/{source}")
                     if member is None:
-                        raise click.ClickException(f"{package} has no {source}")
+                        raise AssetsError(f"{package} has no {source}")
                     target = static / dest
                     try:
                         target.parent.mkdir(parents=True, exist_ok=True)
                         target.write_bytes(member.read())
                     except OSError as exc:
-                        raise click.ClickException(f"cannot write {target}: {exc}") from None
+                        raise AssetsError(f"cannot write {target}: {exc}") from None
     (static / "version.built").write_text(version)  # visdom's own launcher then skips its download
     echo(f"Visdom's page assets are in {static}; `dllab visdom` serves them now.")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
 from dllab.mirrors._client import VisdomClient, VisdomUnavailable
 from dllab.mirrors._windows import chart_windows
 from dllab.mirrors.visdom import VisdomSender
@@ -17,7 +15,7 @@ CHUNK_POINTS = 20_000
 """Values per window per request: big enough to be quick, small enough for the server."""
 
 
-def replay_to_visdom(record: RunRecord, url: str, *, lang: str = "en", quiet: bool = False) -> int:
+def replay_to_visdom(record: RunRecord, url: str, *, lang: str = "en") -> int:
     """Send every recorded point of a run to Visdom, in the run's own env; return the count.
 
     The windows are created afresh (replacing what a live mirror sent to the same
@@ -47,6 +45,4 @@ def replay_to_visdom(record: RunRecord, url: str, *, lang: str = "en", quiet: bo
     sender.send_all()
     client.save(record.run_id)
     client.close()
-    if not quiet:
-        click.echo(f"Sent {count} points of {record.run_id} to {url} (env {record.run_id}).")
     return count

@@ -1,19 +1,20 @@
-"""Send a `dllab diagnose` report's per-layer charts to Visdom (`dllab diagnose --visdom`)."""
+"""Send a diagnosis's per-layer charts to Visdom (`dllab diagnose --visdom`).
+
+It takes plain chart data (layer -> value), not diagnose's `Report`: the mirror
+draws numbers and knows nothing of how they were found.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dllab.curriculum.model import ChartKind, ChartSpec
 from dllab.engine.events import MetricPoint
 from dllab.mirrors._client import VisdomClient, VisdomUnavailable
 from dllab.mirrors._windows import BarsWindow
 from dllab.mirrors.visdom import Notify, VisdomSender, stderr_notice
-
-if TYPE_CHECKING:
-    from dllab.diagnose.report import Report
 
 GRAD_CHART = ChartSpec(
     id="grad_norms",
@@ -32,23 +33,29 @@ DEAD_CHART = ChartSpec(
 )
 
 
-def report_env(report: Report) -> str:
+def report_env(script: str) -> str:
     """The env of one diagnosis: diagnose-<script>-<time>."""
-    return f"diagnose-{Path(report.script).stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    return f"diagnose-{Path(script).stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
 
-def mirror_report(
-    report: Report, url: str, *, env: str | None = None, notify: Notify | None = None
+def mirror_layer_charts(
+    script: str,
+    url: str,
+    *,
+    grad_norms: Mapping[str, float],
+    dead_fractions: Mapping[str, float],
+    env: str | None = None,
+    notify: Notify | None = None,
 ) -> str | None:
-    """Send the report's per-layer charts; return the env, or None (with one notice) if down.
+    """Send the per-layer charts of `script`; return the env, or None (with one notice) if down.
 
     Never raises for an unreachable server: the diagnosis itself already succeeded.
     """
     notify = notify or stderr_notice
-    env = env or report_env(report)
-    name = Path(report.script).name
+    env = env or report_env(script)
+    name = Path(script).name
     windows = []
-    for spec, values in ((GRAD_CHART, report.grad_norms), (DEAD_CHART, report.dead_fractions)):
+    for spec, values in ((GRAD_CHART, grad_norms), (DEAD_CHART, dead_fractions)):
         if not values:
             continue
         window = BarsWindow(spec, [name], "en")

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from dllab.curriculum.bughunt import HuntResult
     from dllab.diagnose.report import Report
     from dllab.engine.events import ArmEnded, RunEnded, RunStarted
+    from dllab.hunts import HuntResult
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dllab.diagnose.command import diagnose
+from dllab.commands.diagnose import diagnose
 
 CORPUS = Path(__file__).parent / "corpus"
 

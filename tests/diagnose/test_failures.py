@@ -166,7 +166,7 @@ def test_model_only_mode_rejects_a_wrong_class_count() -> None:
 
 
 def test_api_does_not_import_torch() -> None:
-    code = "import sys, dllab.diagnose.api, dllab.diagnose.command; print('torch' in sys.modules)"
+    code = "import sys, dllab.diagnose.api, dllab.commands.diagnose; print('torch' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dllab.engine.claims import Check, ClaimSyntaxError, evaluate_claim
+from dllab.curriculum.claims import Check, ClaimSyntaxError, evaluate_claim
 from dllab.engine.events import MetricPoint
 from dllab.engine.history import RunHistory
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from dllab.curriculum.check import check_course
+from dllab.curriculum.experiment import load_experiment
 from dllab.curriculum.loader import load_course
-from dllab.engine.loop import load_experiment
 from dllab.errors import LessonError
 
 

@@ -12,9 +12,9 @@ import math
 
 import pytest
 
-from dllab.curriculum.bughunt import check_hunt
 from dllab.curriculum.loader import load_course
 from dllab.curriculum.model import Lesson
+from dllab.hunts import check_hunt
 
 FLOOR_10 = math.log(1 + 9 / math.e)  # 1.4612: CE on probabilities over 10 classes never goes lower
 

@@ -77,7 +77,7 @@ def test_outage_mid_run(visdom_server: VisdomServer, tmp_path: Path) -> None:
         client = server.client()
         assert traces(client.window(run.run_id, "loss"))["relu"]["x"] == list(range(30))
         # replay delivers every point (and replaces the windows: no duplicates)
-        assert replay_to_visdom(record, server.url, quiet=True) == len(points)
+        assert replay_to_visdom(record, server.url) == len(points)
         metrics = [
             {
                 "arm": p.arm,

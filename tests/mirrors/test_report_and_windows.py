@@ -78,17 +78,16 @@ def test_bars_at_first_keep_the_first_value_and_xy_pairs_by_step() -> None:
 
 @needs_visdom
 def test_mirror_report_sends_the_per_layer_charts(visdom_server: VisdomServer) -> None:
-    from dllab.diagnose.report import Report
-    from dllab.mirrors.report import mirror_report
+    from dllab.mirrors.report import mirror_layer_charts
 
-    report = Report(
+    notices: list[str] = []
+    env = mirror_layer_charts(
         "train.py",
-        "completed",
+        visdom_server.url,
         grad_norms={"fc1": 1e-7, "fc2": 0.5},
         dead_fractions={"relu1": 0.75},
+        notify=notices.append,
     )
-    notices: list[str] = []
-    env = mirror_report(report, visdom_server.url, notify=notices.append)
     assert env is not None and env.startswith("diagnose-train-")
     windows = visdom_server.client().windows(env)
     grad = traces(windows["grad_norms"])["train.py"]
@@ -97,12 +96,17 @@ def test_mirror_report_sends_the_per_layer_charts(visdom_server: VisdomServer) -
 
 
 def test_mirror_report_with_the_server_down_is_one_notice() -> None:
-    from dllab.diagnose.report import Report
-    from dllab.mirrors.report import mirror_report
+    from dllab.mirrors.report import mirror_layer_charts
 
     notices: list[str] = []
-    report = Report("train.py", "completed", grad_norms={"fc1": 1.0})
-    assert mirror_report(report, f"http://127.0.0.1:{free_port()}", notify=notices.append) is None
+    sent = mirror_layer_charts(
+        "train.py",
+        f"http://127.0.0.1:{free_port()}",
+        grad_norms={"fc1": 1.0},
+        dead_fractions={},
+        notify=notices.append,
+    )
+    assert sent is None
     assert len(notices) == 1 and "not reachable" in notices[0]
 
 

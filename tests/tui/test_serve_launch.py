@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from dllab.commands.serve import lab_command, ssh_hint
 from dllab.tui import gpu
 from dllab.tui.app import LabApp
 from dllab.tui.i18n import detect_lang
-from dllab.tui.serve import lab_command, ssh_hint
 
 from .conftest import wait_until
 
@@ -81,7 +81,7 @@ def test_gpu_label_without_torch() -> None:
 
 
 def test_launch_routes_logging_away_from_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dllab.tui import launch as launch_module
+    from dllab.commands import lab as launch_module
 
     seen: dict[str, object] = {}
 

@@ -18,8 +18,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Input, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from dllab.curriculum.claims import Check, evaluate_claim
 from dllab.curriculum.model import Lesson, pick
-from dllab.engine.claims import Check, evaluate_claim
 from dllab.engine.dispatch import claim_checks
 from dllab.engine.events import ArmStatus, RunStatus
 from dllab.engine.history import RunHistory

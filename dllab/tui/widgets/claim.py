@@ -7,7 +7,7 @@ import math
 from rich.text import Text
 from textual.widgets import Static
 
-from dllab.engine.claims import ClaimResult
+from dllab.curriculum.claims import ClaimResult
 from dllab.tui.i18n import tr
 
 

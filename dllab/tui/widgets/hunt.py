@@ -52,7 +52,7 @@ class HuntPanel(Static):
         self.checking = False
 
     def on_mount(self) -> None:
-        from dllab.curriculum.bughunt import workspace_file
+        from dllab.hunts import workspace_file
 
         self.path = workspace_file(self.lesson)
         self.mtime = self._stat()
@@ -80,7 +80,7 @@ class HuntPanel(Static):
 
     @work(thread=True, exclusive=True, group="hunt", exit_on_error=False)
     def _check_worker(self) -> None:
-        from dllab.curriculum.bughunt import check_hunt
+        from dllab.hunts import check_hunt
 
         result = check_hunt(self.lesson, self.path)
         self.post_message(HuntChecked(self.lesson.id, result))
@@ -107,7 +107,7 @@ class HuntPanel(Static):
 
     def redraw(self) -> None:
         """Re-render the panel."""
-        from dllab.curriculum.bughunt import solution_path
+        from dllab.hunts import solution_path
 
         hunt = self.lesson.bughunt
         assert hunt is not None

@@ -2,7 +2,7 @@
 
 A knob that every arm fixes (e.g. the activation in a sigmoid-vs-ReLU lesson)
 gets one input per arm (`ARM.KNOB`), since a shared value would be overridden.
-Values are checked as they are typed with the engine's own `coerce_knob_value`.
+Values are checked as they are typed with the knob's own `Knob.coerce`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from dllab.curriculum.model import Knob, KnobType, Lesson, pick
-from dllab.engine.config import RunConfig, apply_settings, coerce_knob_value, default_config
+from dllab.engine.config import RunConfig, apply_settings, default_config
 from dllab.errors import ConfigError
 
 
@@ -113,7 +113,7 @@ class KnobsPanel(VerticalScroll):
                 return f"{key[1:]} must be a whole number"
             return f"{key[1:]} must be at least 1" if key == "#steps" and number < 1 else ""
         try:
-            coerce_knob_value(knob, text)
+            knob.coerce(text)
         except ValueError as exc:
             return str(exc)
         return ""

@@ -125,9 +125,14 @@ def diagnose(
     )
     emit(report, as_json=as_json, charts=not no_charts)
     if visdom_url:
-        from dllab.mirrors.report import mirror_report
+        from dllab.mirrors.report import mirror_layer_charts
 
-        mirror_report(report, visdom_url)
+        mirror_layer_charts(
+            report.script,
+            visdom_url,
+            grad_norms=report.grad_norms,
+            dead_fractions=report.dead_fractions,
+        )
     sys.exit(report.exit_code(fail_on))
 
 

@@ -20,9 +20,37 @@ import math
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from dllab.engine.history import RunHistory, SeriesHistory
+
+class Series(Protocol):
+    """What a claim reads from one series (the engine's `SeriesHistory` has it).
+
+    A protocol, not the engine's class: the claim language is part of the lesson
+    format, and the course package never imports the engine.
+    """
+
+    @property
+    def count(self) -> int: ...
+    @property
+    def first(self) -> tuple[int, float] | None: ...
+    @property
+    def last(self) -> tuple[int, float] | None: ...
+    @property
+    def lo(self) -> float: ...
+    @property
+    def hi(self) -> float: ...
+    @property
+    def mean(self) -> float: ...
+    @property
+    def first_nonfinite_step(self) -> int | None: ...
+    def recent(self, n: int | None = None) -> list[tuple[int, float]]: ...
+
+
+class History(Protocol):
+    """Where a claim finds its series (the engine's `RunHistory` has it)."""
+
+    def series(self, arm: str, name: str) -> Series | None: ...
 
 
 class ClaimSyntaxError(ValueError):
@@ -48,28 +76,28 @@ class SeriesRef:
         )
 
 
-def _need(series: SeriesHistory | None, ref: SeriesRef) -> SeriesHistory:
+def _need(series: Series | None, ref: SeriesRef) -> Series:
     if series is None or series.count == 0:
         raise MissingData(f"no data for {ref}")
     return series
 
 
-def _first(s: SeriesHistory) -> float:
+def _first(s: Series) -> float:
     assert s.first is not None
     return s.first[1]
 
 
-def _last(s: SeriesHistory) -> float:
+def _last(s: Series) -> float:
     assert s.last is not None
     return s.last[1]
 
 
-def _tail_mean(s: SeriesHistory, n: float) -> float:
+def _tail_mean(s: Series, n: float) -> float:
     values = [v for _, v in s.recent(int(n))]
     return sum(values) / len(values) if values else math.nan
 
 
-def _tail_std(s: SeriesHistory, n: float) -> float:
+def _tail_std(s: Series, n: float) -> float:
     values = [v for _, v in s.recent(int(n))]
     if len(values) < 2:
         return 0.0
@@ -77,14 +105,14 @@ def _tail_std(s: SeriesHistory, n: float) -> float:
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
-def _at(s: SeriesHistory, step: float) -> float:
+def _at(s: Series, step: float) -> float:
     for st, v in s.recent():
         if st >= step:
             return v
     raise MissingData(f"no point at step {step:g}")
 
 
-def _nonfinite_step(s: SeriesHistory) -> float:
+def _nonfinite_step(s: Series) -> float:
     return math.inf if s.first_nonfinite_step is None else float(s.first_nonfinite_step)
 
 
@@ -247,7 +275,7 @@ class Check:
             if not isinstance(child, (ast.operator, ast.cmpop, ast.boolop, ast.unaryop)):
                 self._validate(child, arms)
 
-    def evaluate(self, history: RunHistory) -> CheckResult:
+    def evaluate(self, history: History) -> CheckResult:
         """Decide the check on a history; missing data gives passed=None."""
         values: dict[str, float] = {}
         try:
@@ -273,7 +301,7 @@ def _series_ref(node: ast.AST) -> SeriesRef | None:
 
 
 class _Evaluator:
-    def __init__(self, history: RunHistory, values: dict[str, float]) -> None:
+    def __init__(self, history: History, values: dict[str, float]) -> None:
         self.history = history
         self.values = values
 
@@ -323,6 +351,6 @@ class _Evaluator:
         raise ClaimSyntaxError(f"cannot evaluate {ast.unparse(node)}")
 
 
-def evaluate_claim(checks: Iterable[Check], history: RunHistory) -> ClaimResult:
+def evaluate_claim(checks: Iterable[Check], history: History) -> ClaimResult:
     """Evaluate every check of a claim on one history."""
     return ClaimResult([c.evaluate(history) for c in checks])

@@ -1,4 +1,7 @@
-"""Bug hunts: a short broken training script the learner fixes in place.
+"""Running a bug hunt: a short broken training script the learner fixes in place.
+
+The hunt itself is lesson data (`BugHunt` in `curriculum/model.py`); checking a
+fix runs the script and `dllab diagnose`, so it lives outside the course package.
 
 The learner's copy lives in the data dir (`workspace/<lesson>/<file>`), made
 from the lesson's `bughunt.py` the first time. A fix is verified two ways:
@@ -20,11 +23,12 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dllab.engine.claims import Check
+from dllab.curriculum.claims import Check
 from dllab.engine.events import MetricPoint
 from dllab.engine.history import RunHistory
+from dllab.paths import data_dir
 
 if TYPE_CHECKING:
     from dllab.curriculum.model import Lesson
@@ -48,8 +52,6 @@ class HuntResult:
 
 def workspace_file(lesson: Lesson) -> Path:
     """The learner's copy of the broken script (created on first use)."""
-    from dllab.paths import data_dir
-
     assert lesson.bughunt is not None, f"{lesson.id} has no bug hunt"
     target = data_dir() / "workspace" / lesson.id / lesson.bughunt.file
     if not target.exists():
@@ -116,13 +118,11 @@ def _expect(lesson: Lesson, metrics: dict[str, float]) -> tuple[bool, str]:
     )
 
 
-def _diagnose_ids(path: Path) -> tuple[list[str], str]:
-    try:
-        from dllab.diagnose.api import diagnose_file
-    except ImportError:
-        return [], "diagnose is not available"
-    report: Any = diagnose_file(path, time_limit=TIME_LIMIT_S)
-    return sorted({f.check for f in report.findings}), ""
+def _diagnose_ids(path: Path) -> list[str]:
+    from dllab.diagnose.api import diagnose_file  # imported when used: it is the slow part
+
+    report = diagnose_file(path, time_limit=TIME_LIMIT_S)
+    return sorted({f.check for f in report.findings})
 
 
 def check_hunt(lesson: Lesson, path: Path | None = None, use_diagnose: bool = True) -> HuntResult:
@@ -137,9 +137,6 @@ def check_hunt(lesson: Lesson, path: Path | None = None, use_diagnose: bool = Tr
             problems.append(why)
     findings: list[str] = []
     if use_diagnose and lesson.bughunt.absent:
-        found, unavailable = _diagnose_ids(path)
-        findings = [f for f in found if f in lesson.bughunt.absent]
+        findings = [f for f in _diagnose_ids(path) if f in lesson.bughunt.absent]
         problems.extend(f"dllab diagnose still reports {f}" for f in findings)
-        if unavailable:
-            problems.append(f"could not run diagnose: {unavailable}")
     return HuntResult(not problems, problems, metrics, findings)
