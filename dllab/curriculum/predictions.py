@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from dllab.engine.claims import CONSTANTS, SERIES_FUNCTIONS, Check, ClaimSyntaxError
+from dllab.curriculum.claims import CONSTANTS, SERIES_FUNCTIONS, Check, ClaimSyntaxError
 from dllab.errors import LessonError
 
 if TYPE_CHECKING:
