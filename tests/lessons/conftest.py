@@ -64,7 +64,7 @@ def prediction_between(run: Run, lesson_id: str, prediction_id: str, lo: float, 
 
     The bounds come from the prediction's `explain` text: the number it tells the learner.
     """
-    from dllab.engine.claims import Check
+    from dllab.curriculum.claims import Check
 
     lesson = load_course().lesson(lesson_id)
     expr = next(p.expr for p in lesson.predictions if p.id == prediction_id)
