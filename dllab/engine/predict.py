@@ -12,8 +12,8 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from dllab.curriculum.claims import Check, ClaimSyntaxError, MissingData, _Evaluator
 from dllab.curriculum.predictions import check_guess, prediction_error
-from dllab.engine.claims import Check, ClaimSyntaxError, MissingData, _Evaluator
 from dllab.errors import ConfigError
 
 if TYPE_CHECKING:

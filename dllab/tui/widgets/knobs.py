@@ -156,7 +156,7 @@ class KnobsPanel(VerticalScroll):
         if knob is None or "." in key:
             return False
         try:
-            return bool(coerce_knob_value(knob, text) == knob.default)
+            return bool(knob.coerce(text) == knob.default)
         except ValueError:
             return False
 
