@@ -19,16 +19,26 @@ from dllab.lessonkit.cpu import single_thread
 from dllab.lessonkit.data import digits, minibatches
 from dllab.lessonkit.evaluate import evaluate
 from dllab.lessonkit.models import mlp
-from dllab.probes import activation_stds, first_last_ratio, layer_grad_norms
+from dllab.probes import (
+    PreactGradProbe,
+    activation_spreads,
+    activation_stds,
+    first_last_ratio,
+    layer_grad_norms,
+)
 
 EVAL_EVERY = 7
 
 
 def hidden_stds(model: nn.Sequential, x: torch.Tensor) -> dict[str, float]:
-    """Std of each hidden activation's output (after BN and ReLU), numbered L1.."""
-    stds = activation_stds(model, x)  # keyed by Sequential index
+    """Per hidden activation (after BN and ReLU), numbered L1..: std over all elements
+    (`act_std/`, a constant offset counts) and spread across images (`spread/`, it does not)."""
     acts = [str(i) for i, m in enumerate(model) if not isinstance(m, (nn.Linear, nn.BatchNorm1d))]
-    return {f"act_std/L{i + 1}": stds[name] for i, name in enumerate(acts)}
+    stds = activation_stds(model, x)  # keyed by Sequential index
+    spreads = activation_spreads(model, x)
+    out = {f"act_std/L{i + 1}": stds[name] for i, name in enumerate(acts)}
+    out.update({f"spread/L{i + 1}": spreads[name] for i, name in enumerate(acts)})
+    return out
 
 
 @torch.no_grad()
@@ -61,6 +71,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
     loss_fn = nn.CrossEntropyLoss()
     shuffle = torch.Generator().manual_seed(cfg.seed)
     batches: list[torch.Tensor] = []
+    deltas = PreactGradProbe(model)  # δ = ∂L/∂z of every Linear, read after step 0's backward
     with single_thread():  # small tensors: one thread is much faster on a busy CPU
         for step in range(cfg.steps):
             metrics: dict[str, float] = {}
@@ -68,7 +79,9 @@ def run(cfg) -> Iterator[dict[str, float]]:
                 # 0. the forward signal at init, layer by layer (BN: batch statistics of all 1297)
                 stds = hidden_stds(model, data.x_train)
                 metrics.update(stds)
-                metrics["std_last_over_first"] = stds[f"act_std/L{len(stds)}"] / stds["act_std/L1"]
+                top = len(stds) // 2
+                metrics["std_last_over_first"] = stds[f"act_std/L{top}"] / stds["act_std/L1"]
+                metrics["spread_last_over_first"] = stds[f"spread/L{top}"] / stds["spread/L1"]
             if not batches:
                 # drop the last, short batch (DataLoader's drop_last=True): at batch_size=16
                 # it would hold 1297 % 16 = 1 image, and BN cannot normalize a batch of one
@@ -81,6 +94,11 @@ def run(cfg) -> Iterator[dict[str, float]]:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             metrics["grad_ratio"] = first_last_ratio(layer_grad_norms(model))
+            if step == 0:
+                delta = deltas.norms()
+                deltas.close()
+                metrics.update({f"delta/L{i + 1}": v for i, v in enumerate(delta.values())})
+                metrics["delta_ratio"] = first_last_ratio(delta)
             opt.step()
             metrics["loss"] = loss.item()
             if step % EVAL_EVERY == 0 or step == cfg.steps - 1:
