@@ -14,7 +14,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Every claim holds. Pick any lesson to revisit.",
         "所有结论都已验证。可以任选一课复习。",
     ),
-    "filter": ("type to filter lessons", "输入以筛选课程"),
+    "filter": ("press / to filter lessons", "按 / 筛选课程"),
     "no_match": ("No lesson matches {text!r}.", "没有匹配 {text!r} 的课程。"),
     "lesson": ("Lesson", "课文"),
     "knobs": ("Knobs", "旋钮"),

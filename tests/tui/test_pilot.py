@@ -139,11 +139,11 @@ async def test_filter_hint_language_and_help(lab: Lab) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         home = app.screen
         assert isinstance(home, HomeScreen)
-        await pilot.press(*"zzz")
+        await pilot.press("slash", *"zzz")
         assert home.filter_text == "zzz"
         assert "No lesson" in str(home.query_one("#lessons").get_option_at_index(0).prompt)
         await pilot.press("escape")
-        await pilot.press(*"expon", "enter")
+        await pilot.press("slash", *"expon", "enter")
         screen = lesson_screen(app)
         await pilot.press("h")
         assert app.progress.hints_shown("decay") == 1

@@ -20,9 +20,24 @@ pytestmark = [
 ]
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def _dllab() -> str:
-    found = Path(sys.executable).with_name("dllab")
-    return str(found) if found.exists() else "dllab"
+    """This checkout's dllab (not whatever `dllab` an editable install points at)."""
+    return f"{sys.executable} -m dllab"
+
+
+def base_env(home: Path, **extra: str) -> dict[str, str]:
+    """The pane's environment: a private data dir, this checkout first on the path."""
+    return {
+        "DLLAB_HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "PATH": os.environ.get("PATH", ""),
+        **extra,
+    }
 
 
 class Pane:
@@ -77,13 +92,7 @@ class Pane:
 
 
 def test_open_run_stop_quit(tmp_path: Path) -> None:
-    env = {
-        "DLLAB_HOME": str(tmp_path),
-        "DLLAB_LESSONS": str(COURSE),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "PATH": os.environ.get("PATH", ""),
-    }
+    env = base_env(tmp_path, DLLAB_LESSONS=str(COURSE))
     pane = Pane(f"dllab-test-{os.getpid()}", _dllab(), env)
     try:
         t0 = time.monotonic()
@@ -117,14 +126,7 @@ def test_open_run_stop_quit(tmp_path: Path) -> None:
 
 def test_bug_hunt_edit_in_editor_then_recheck(tmp_path: Path) -> None:
     """`e` suspends the lab for $EDITOR (here a sed that fixes the bug); the lab re-checks."""
-    env = {
-        "DLLAB_HOME": str(tmp_path),
-        "DLLAB_LESSONS": str(COURSE),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "PATH": os.environ.get("PATH", ""),
-        "EDITOR": "'sed -i s/0.5/0.95/'",
-    }
+    env = base_env(tmp_path, DLLAB_LESSONS=str(COURSE), EDITOR="'sed -i s/0.5/0.95/'")
     pane = Pane(f"dllab-hunt-{os.getpid()}", _dllab(), env)
     try:
         pane.wait_for(lambda s: "Exponential decay" in s)
@@ -134,6 +136,32 @@ def test_bug_hunt_edit_in_editor_then_recheck(tmp_path: Path) -> None:
         fixed = pane.wait_for(lambda s: "Fixed!" in s, 30)
         assert "Bug hunt" in fixed
         assert "0.95" in (tmp_path / "workspace" / "decay" / "bughunt.py").read_text()
+        pane.keys("q")
+    finally:
+        pane.kill()
+
+
+def test_typing_a_filter_word_with_command_letters(tmp_path: Path) -> None:
+    """On the real course at 80x24: '/' then 'dead' filters (d is Diagnose, l the language)."""
+    pane = Pane(f"dllab-filter-{os.getpid()}", _dllab(), base_env(tmp_path))
+    try:
+        pane.wait_for(lambda s: "A. Foundations" in s)
+        pane.keys("/")
+        pane.keys("-l", "dead")
+        shown = pane.wait_for(lambda s: "Dead ReLUs" in s and "Autograd" not in s.split("\n", 3)[3])
+        assert "Diagnose" not in shown.splitlines()[0], "d typed into the filter"
+        pane.keys("C-u")
+        pane.keys("-l", "logits")
+        shown = pane.wait_for(lambda s: "logits" in s and "Dead ReLUs" not in s)
+        assert "CrossEntropyLoss wants logits" in shown
+        assert "筛选" not in shown and "诊断" not in shown, "l typed into the filter"
+        pane.keys("Escape")
+        time.sleep(0.3)
+        pane.keys("Down")
+        time.sleep(0.3)
+        pane.keys("Enter")
+        lesson = pane.wait_for(lambda s: "ready: press r to run" in s, 20)
+        assert "MLPs" in lesson or "activations" in lesson, lesson
         pane.keys("q")
     finally:
         pane.kill()

@@ -1,7 +1,10 @@
 """The home screen: the course by chapter with each lesson's status, filter, continue.
 
-Typing any letter that is not a key below starts the filter (`/` too); Enter
-opens the highlighted lesson, `c` the one to continue with.
+Letters are commands here as on every screen (the footer lists them); `/`
+starts the filter, and in the filter every key types, so a word with command
+letters in it ("dead", "logits") filters. Up and down move the highlight while
+you type, Enter opens it, Escape clears the filter and leaves the highlight
+where it was. `c` opens the lesson to continue with.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class HomeScreen(LabScreen):
         super().__init__(name="home")
         self.filter_text = ""
         self._shown_signature: tuple[object, ...] = ()
+        self._before_filter: str | None = None
+        """The lesson highlighted when the filter started (restored if the filter matched none)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -189,12 +194,27 @@ class HomeScreen(LabScreen):
         self.query_one("#filter", Input).focus()
 
     def action_clear_filter(self) -> None:
-        """Empty the filter and go back to the list."""
-        self.query_one("#filter", Input).value = ""
-        self.query_one(OptionList).focus()
+        """Empty the filter and go back to the list, the highlight where it was."""
+        box = self.query_one("#filter", Input)
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted_option
+        keep = highlighted.id if highlighted is not None and highlighted.id else self._before_filter
+        if box.value:
+            box.value = ""  # its Input.Changed comes later and finds nothing to do
+            self.filter_text = ""
+            self.rebuild()
+        if keep is not None:
+            self.highlight(keep)
+        self._before_filter = None
+        options.focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        if event.value == self.filter_text:
+            return
+        if not self.filter_text:
+            highlighted = self.query_one(OptionList).highlighted_option
+            self._before_filter = highlighted.id if highlighted is not None else None
         self.filter_text = event.value
         self.rebuild()
 
@@ -204,17 +224,18 @@ class HomeScreen(LabScreen):
         self.action_open()
 
     def on_key(self, event: events.Key) -> None:
-        """Type-to-filter: an unbound printable key in the list goes to the filter box."""
-        box = self.query_one("#filter", Input)
-        if self.focused is box:
-            if event.key in ("down", "up"):
-                self.query_one(OptionList).focus()
+        """In the filter, up and down move the list's highlight (typing goes on)."""
+        if self.focused is not self.query_one("#filter", Input):
             return
-        if event.is_printable and event.character and event.character not in "cRX/?ldq":
-            box.focus()
-            box.insert_text_at_cursor(event.character)
-            event.stop()
-            event.prevent_default()
+        options = self.query_one(OptionList)
+        if event.key == "down":
+            options.action_cursor_down()
+        elif event.key == "up":
+            options.action_cursor_up()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
     def action_reset_one(self) -> None:
         """Reset the highlighted lesson's progress (asks first)."""
