@@ -153,6 +153,11 @@ def _draw_lines(
             drew = True
     if spec.hline is not None and drew:
         plt.horizontal_line(spec.hline, color="gray")
+    if spec.mark_min and drew:
+        for i, arm in enumerate(arms):
+            best = _argmin_step(history.points(arm, spec.mark_min, 100_000))
+            if best is not None:
+                plt.vertical_line(best, color=arm_color(i if not many else i * len(spec.metrics)))
     # plotext crashes building an empty log-scale plot: stay linear until there is data
     log = spec.log_y and (drew or drew_overlay)
     plt.yscale("log" if log else "linear")
@@ -187,6 +192,12 @@ def _draw_guides(
         if not math.isfinite(y) or (spec.log_y and y <= 0):
             continue
         plt.scatter(xs, [y] * len(xs), marker="─", color=GUIDE_COLOR, label=label)
+
+
+def _argmin_step(points: Sequence[tuple[int, float]]) -> int | None:
+    """The step of the lowest finite value (the first one on a tie), or None."""
+    finite = [(v, x) for x, v in points if math.isfinite(v)]
+    return min(finite)[1] if finite else None
 
 
 def _layer_series(history: RunHistory, arm: str, prefix: str) -> list[str]:

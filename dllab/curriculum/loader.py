@@ -315,6 +315,7 @@ def _chart(path: Path, raw: Any, i: int) -> ChartSpec:
         ylabel=f.text("ylabel", {}),
         marks=tuple((float(a), float(b)) for a, b in f.get("marks", list, [])),
         hline=f.get("hline", float, None),
+        mark_min=f.get("mark_min", str, ""),
     )
     needs = {
         ChartKind.LINE: spec.metrics,

@@ -159,6 +159,8 @@ class ChartSpec:
     """XY charts: fixed points to mark (e.g. the four minima)."""
     hline: float | None = None
     """A reference line (e.g. the ln 10 loss of uniform guessing)."""
+    mark_min: str = ""
+    """Line charts: a vertical line per arm at the step where this metric is lowest (the best epoch)."""
 
 
 @dataclass(frozen=True)

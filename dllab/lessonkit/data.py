@@ -92,3 +92,21 @@ def minibatches(n: int, batch_size: int, generator: torch.Generator) -> list[tor
     """Index tensors of one shuffled epoch."""
     order = torch.randperm(n, generator=generator)
     return list(torch.split(order, batch_size))
+
+
+def noisy_labels(
+    y: torch.Tensor, fraction: float, n_classes: int, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Labels with round(fraction·N) of them replaced by a *wrong* class, uniformly drawn.
+
+    Returns:
+        The corrupted labels, and the boolean mask of the corrupted positions.
+    """
+    g = torch.Generator().manual_seed(seed)
+    n = len(y)
+    flipped = torch.zeros(n, dtype=torch.bool)
+    flipped[torch.randperm(n, generator=g)[: round(fraction * n)]] = True
+    # adding 1..C-1 modulo C never gives back the true class
+    shift = torch.randint(1, n_classes, (n,), generator=g)
+    out = torch.where(flipped, (y.cpu() + shift) % n_classes, y.cpu())
+    return out.to(y.device), flipped.to(y.device)

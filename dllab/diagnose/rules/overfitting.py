@@ -29,7 +29,7 @@ def epoch_pairs(ctx: Context) -> tuple[list[float], list[float]]:
 
 class Overfitting(Rule):
     check = "overfitting"
-    lesson = "overfitting"
+    lesson = "overfitting-capacity"
     requires = (
         Field.PHASES,
         Field.LOSSES,
