@@ -3,7 +3,8 @@
 Both arms build Linear(64, w) -> blocks × [Linear(w, w) + ReLU] -> Linear(w, 10)
 with PyTorch's default init. The residual arm computes x + F(x) in every block
 instead of F(x). Each step records every Linear layer's weight-gradient norm
-(the shared probe, the same code `dllab diagnose` uses) before the update.
+(the shared probe, the same code `dllab diagnose` uses) before the update;
+step 0 also records δ = ∂L/∂z at every Linear output (`PreactGradProbe`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dllab.lessonkit.cpu import single_thread
 from dllab.lessonkit.data import digits, minibatches
 from dllab.lessonkit.evaluate import evaluate
 from dllab.lessonkit.models import ACTIVATIONS, init_linear
-from dllab.probes import first_last_ratio, layer_grad_norms
+from dllab.probes import PreactGradProbe, first_last_ratio, layer_grad_norms
 
 EVAL_EVERY = 10
 
@@ -56,6 +57,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
     loss_fn = nn.CrossEntropyLoss()
     shuffle = torch.Generator().manual_seed(cfg.seed)
     batches: list[torch.Tensor] = []
+    deltas = PreactGradProbe(model)
     with single_thread():  # 64-wide layers: one thread is much faster on a busy CPU
         for step in range(cfg.steps):
             if not batches:
@@ -70,6 +72,11 @@ def run(cfg) -> Iterator[dict[str, float]]:
             norms = {k: v for k, v in layer_grad_norms(model).items() if not k.endswith("norm")}
             metrics = {"loss": loss.item(), "grad_ratio": first_last_ratio(norms)}
             metrics.update({f"grad_norm/L{i + 1}": v for i, v in enumerate(norms.values())})
+            if step == 0:
+                delta = deltas.norms()
+                deltas.close()
+                metrics.update({f"delta/L{i + 1}": v for i, v in enumerate(delta.values())})
+                metrics["delta_ratio"] = first_last_ratio(delta)
             # 3. update
             opt.step()
             if step % EVAL_EVERY == 0 or step == cfg.steps - 1:
