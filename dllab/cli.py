@@ -31,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dllab.commands.run:check",
         "Run a lesson (or its bug hunt) and verify its claim; exit 0 when it holds.",
     ),
+    "sweep": (
+        "dllab.commands.sweep:sweep",
+        "Turn one knob of a lesson over a grid and chart the outcome against it.",
+    ),
     "runs": ("dllab.commands.runs:runs", "List, show and replay recorded runs."),
     "progress": ("dllab.commands.lessons:progress", "Show or reset your progress."),
     "diagnose": (
