@@ -30,7 +30,7 @@ def render_chart(summary: dict[str, object], width: int, height: int, color: boo
     """The sweep chart as text (plotext), for the terminal or a pipe."""
     import plotext as plt
 
-    from dllab.sweepchart import draw_sweep
+    from dllab.charts import draw_sweep
 
     plt.clear_figure()
     plt.plotsize(width, height)

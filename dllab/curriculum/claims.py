@@ -286,6 +286,17 @@ class Check:
             return CheckResult(self.text, self.expr, False, values, f"{type(exc).__name__}: {exc}")
         return CheckResult(self.text, self.expr, bool(result), values)
 
+    def value(self, history: History) -> float:
+        """The number the expression gives (predictions and sweeps read it, not a verdict).
+
+        Raises:
+            MissingData: a series it needs has no points.
+        """
+        try:
+            return float(_Evaluator(history, {}).eval(self._tree))
+        except (ArithmeticError, ValueError, TypeError):
+            return math.nan
+
 
 def _series_ref(node: ast.AST) -> SeriesRef | None:
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):

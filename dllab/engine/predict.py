@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dllab.curriculum.claims import Check, ClaimSyntaxError, MissingData, _Evaluator
+from dllab.curriculum.claims import Check, ClaimSyntaxError, MissingData
 from dllab.curriculum.predictions import check_guess, prediction_error
 from dllab.errors import ConfigError
 
@@ -50,13 +50,11 @@ def parse_guesses(lesson: Lesson, items: Iterable[str]) -> dict[str, float]:
 
 def expr_value(expr: str, history: RunHistory) -> float | None:
     """The number a claim-language expression gives on a history (None: data missing)."""
-    check = Check(expr)
     try:
-        # The claim evaluator returns the expression's value; Check.evaluate only its truth.
-        return float(_Evaluator(history, {}).eval(check._tree))
+        return Check(expr).value(history)
     except MissingData:
         return None
-    except (ArithmeticError, ValueError, TypeError, ClaimSyntaxError):
+    except ClaimSyntaxError:
         return math.nan
 
 

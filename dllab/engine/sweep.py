@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dllab.curriculum.claims import ClaimSyntaxError
 from dllab.curriculum.model import pick
 from dllab.curriculum.predictions import (
     SweepSpec,
@@ -31,7 +32,6 @@ from dllab.curriculum.predictions import (
     sweep_arms,
     sweep_knob,
 )
-from dllab.engine.claims import ClaimSyntaxError
 from dllab.engine.config import RunConfig
 from dllab.engine.events import RunStatus
 from dllab.engine.predict import expr_value

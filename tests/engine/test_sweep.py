@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from dllab.charts import draw_sweep
 from dllab.engine import default_config
 from dllab.engine.sweep import SweepPoint, SweepRunner, plan_sweep, summarize
 from dllab.errors import ConfigError
-from dllab.sweepchart import draw_sweep
 from tests.engine.conftest import toy_lesson
 from tests.test_cli import dllab
 
