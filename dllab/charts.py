@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from rich.text import Text
 
 from dllab.curriculum.model import ChartKind, ChartSpec, pick
 from dllab.engine.history import RunHistory
@@ -22,9 +25,80 @@ OVERLAY_COLOR = "gray"
 """The previous run, drawn faded behind the current one."""
 
 
+ARM_MARKERS = ("*", "+", "o", "x", "#", "%", "@", "=")
+"""One marker per series when markers are plain characters or colour is off, so
+that arms stay apart on a terminal without colour (NO_COLOR) or braille (TERM=linux)."""
+
+OVERLAY_MARKER = "."
+"""The previous run's marker when each series has its own character."""
+
+ANSI_CODES = {
+    "black": 0,
+    "red": 1,
+    "green": 2,
+    "orange": 3,
+    "yellow": 3,
+    "blue": 4,
+    "magenta": 5,
+    "cyan": 6,
+    "gray": 8,
+    "white": 15,
+}
+"""plotext's colour names as the 16 ANSI colours it draws them with (for legends)."""
+
+
 def arm_color(index: int) -> str:
     """The colour of the index-th arm."""
     return ARM_COLORS[index % len(ARM_COLORS)]
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One named series on a chart: the legend is drawn outside the plot, never over the data."""
+
+    name: str
+    color: str
+    """A plotext colour name (`ANSI_CODES` maps it for rich)."""
+    marker: str
+    """The marker it is drawn with: 'braille' or one character."""
+
+    def swatch(self) -> str:
+        """Two cells that look like the series: a line for braille, else its marker twice."""
+        return "━━" if self.marker == "braille" else self.marker * 2
+
+
+def legend_text(entries: Sequence[LegendEntry], colors: bool = True) -> Text:
+    """`━━ name` per series, two spaces apart (wraps between entries only)."""
+    text = Text()
+    for i, entry in enumerate(entries):
+        if i:
+            text.append("  ")
+        style = f"color({ANSI_CODES.get(entry.color, 7)})" if colors else ""
+        text.append(entry.swatch(), style=style)
+        text.append("\u00a0" + entry.name.replace(" ", "\u00a0"))
+    return text
+
+
+class Markers:
+    """Hands out the marker of each series: the lab's marker, or one character per series."""
+
+    def __init__(self, marker: str, colors: bool) -> None:
+        self.marker = marker
+        self.distinct = marker != "braille" or not colors
+        self.used = 0
+
+    def next(self) -> str:
+        """The next series' marker."""
+        if not self.distinct:
+            return self.marker
+        marker = ARM_MARKERS[self.used % len(ARM_MARKERS)]
+        self.used += 1
+        return marker
+
+    @property
+    def faint(self) -> str:
+        """The marker of background series (the previous run, raw points under an EMA)."""
+        return OVERLAY_MARKER if self.distinct else self.marker
 
 
 def ema(values: Sequence[float], alpha: float = 0.1) -> list[float]:
@@ -92,24 +166,35 @@ def draw_chart(
     overlay: RunHistory | None = None,
     labels: dict[str, str] | None = None,
     guides: Sequence[tuple[float, str]] = (),
-) -> None:
-    """Draw one chart into `plt` (the caller builds or refreshes it).
+    colors: bool = True,
+    overlay_label: str = "previous run",
+) -> list[LegendEntry]:
+    """Draw one chart into `plt` (the caller builds or refreshes it); return its legend.
 
     `guides` are (y, label) reference lines: the learner's guesses for this chart.
+    Nothing is labelled inside the plot (plotext's legend covers the first
+    points and miscounts wide characters): the caller draws the returned entries
+    beside it. With `colors=False`, or a marker other than braille, each series
+    gets its own character.
     """
     plt.clear_data()
     plt.title(pick(spec.title, lang))
     max_points = max(20, 2 * width)  # braille has two dots per column: more adds nothing
     labels = labels or {}
+    markers = Markers(marker, colors)
+    legend: list[LegendEntry] = []
     if spec.kind is ChartKind.LINE:
-        _draw_lines(plt, spec, history, arms, max_points, marker, overlay, labels)
-        _draw_guides(plt, spec, history, arms, guides)
+        legend += _draw_lines(
+            plt, spec, history, arms, max_points, markers, overlay, labels, overlay_label
+        )
+        legend += _draw_guides(plt, spec, history, arms, guides)
     elif spec.kind is ChartKind.BARS:
-        _draw_bars(plt, spec, history, arms, labels)
+        legend += _draw_bars(plt, spec, history, arms, labels, markers)
     elif spec.kind is ChartKind.XY:
-        _draw_xy(plt, spec, history, arms, marker, labels)
+        legend += _draw_xy(plt, spec, history, arms, markers, labels)
     else:
         _draw_heat(plt, spec, history, arms, labels)
+    return legend
 
 
 def _draw_lines(
@@ -118,12 +203,14 @@ def _draw_lines(
     history: RunHistory,
     arms: Sequence[str],
     max_points: int,
-    marker: str,
+    markers: Markers,
     overlay: RunHistory | None,
     labels: dict[str, str],
-) -> None:
+    overlay_label: str,
+) -> list[LegendEntry]:
     plt.xlabel("step")
     many = len(spec.metrics) > 1
+    legend: list[LegendEntry] = []
     drew = drew_overlay = False
     drawn: list[float] = []
     """Every y drawn, for the log axis's ticks."""
@@ -132,9 +219,11 @@ def _draw_lines(
             for metric in spec.metrics:
                 xs, ys = _finite_xy(overlay.points(arm, metric, max_points), spec.log_y)
                 if xs:
-                    plt.plot(xs, ys, marker=marker, color=OVERLAY_COLOR)
+                    plt.plot(xs, ys, marker=markers.faint, color=OVERLAY_COLOR)
                     drawn += ys
                     drew_overlay = True
+    if drew_overlay:
+        legend.append(LegendEntry(overlay_label, OVERLAY_COLOR, markers.faint))
     for i, arm in enumerate(arms):
         for j, metric in enumerate(spec.metrics):
             xs, ys = _finite_xy(history.points(arm, metric, max_points), spec.log_y)
@@ -142,13 +231,14 @@ def _draw_lines(
                 continue
             name = labels.get(arm, arm) + (f" {metric}" if many else "")
             color = arm_color(i) if not many else arm_color(i * len(spec.metrics) + j)
+            marker = markers.next()
             if spec.smooth and len(ys) > 4:
-                plt.plot(
-                    xs, ys, marker=marker, color=color
-                )  # raw, unlabelled: the smoothed one carries the name
-                plt.plot(xs, ema(ys), marker=marker, color=color, label=f"{name} (EMA)")
+                plt.plot(xs, ys, marker=markers.faint, color=color)  # raw; the EMA is named
+                plt.plot(xs, ema(ys), marker=marker, color=color)
+                legend.append(LegendEntry(f"{name} (EMA)", color, marker))
             else:
-                plt.plot(xs, ys, marker=marker, color=color, label=name)
+                plt.plot(xs, ys, marker=marker, color=color)
+                legend.append(LegendEntry(name, color, marker))
             drawn += ys
             drew = True
     if spec.hline is not None and drew:
@@ -163,6 +253,7 @@ def _draw_lines(
     plt.yscale("log" if log else "linear")
     if log:
         plt.yticks(*log_ticks(min(drawn), max(drawn)))
+    return legend
 
 
 GUIDE_COLOR = "yellow"
@@ -175,7 +266,7 @@ def _draw_guides(
     history: RunHistory,
     arms: Sequence[str],
     guides: Sequence[tuple[float, str]],
-) -> None:
+) -> list[LegendEntry]:
     """Each guess as a dashed horizontal line across the steps drawn so far.
 
     plotext has no dashed style: a scatter of dashes every few steps reads as
@@ -188,10 +279,13 @@ def _draw_guides(
             if series is not None and series.last is not None:
                 last = max(last, series.last[0])
     xs = [last * i / 40 for i in range(41)]
+    legend = []
     for y, label in guides:
         if not math.isfinite(y) or (spec.log_y and y <= 0):
             continue
-        plt.scatter(xs, [y] * len(xs), marker="─", color=GUIDE_COLOR, label=label)
+        plt.scatter(xs, [y] * len(xs), marker="─", color=GUIDE_COLOR)
+        legend.append(LegendEntry(label, GUIDE_COLOR, "─"))
+    return legend
 
 
 def _argmin_step(points: Sequence[tuple[int, float]]) -> int | None:
@@ -205,15 +299,20 @@ def _layer_series(history: RunHistory, arm: str, prefix: str) -> list[str]:
 
 
 def _draw_bars(
-    plt: Any, spec: ChartSpec, history: RunHistory, arms: Sequence[str], labels: dict[str, str]
-) -> None:
+    plt: Any,
+    spec: ChartSpec,
+    history: RunHistory,
+    arms: Sequence[str],
+    labels: dict[str, str],
+    markers: Markers,
+) -> list[LegendEntry]:
     names: list[str] = []
     for arm in arms:
         for n in _layer_series(history, arm, spec.prefix):
             if n not in names:
                 names.append(n)
     if not names:
-        return
+        return []
     layer_labels = [n[len(spec.prefix) :] for n in names]
     raw: list[list[float]] = []
     arm_labels = []
@@ -232,10 +331,19 @@ def _draw_bars(
         groups, ticks = _log_bars(raw)
     else:
         groups, ticks = [[v if math.isfinite(v) else 0.0 for v in row] for row in raw], None
-    plt.multiple_bar(layer_labels, groups, labels=arm_labels, color=colors)
+    if markers.distinct:  # each arm's bars filled with its own character
+        bar_markers = [markers.next() for _ in arms]
+        plt.multiple_bar(layer_labels, groups, color=colors, marker=bar_markers)
+    else:
+        bar_markers = ["█"] * len(arms)
+        plt.multiple_bar(layer_labels, groups, color=colors)
     plt.xlabel("layer")
     if ticks is not None:
         plt.yticks(*ticks)
+    return [
+        LegendEntry(name, color, marker)
+        for name, color, marker in zip(arm_labels, colors, bar_markers, strict=True)
+    ]
 
 
 def _log_bars(raw: list[list[float]]) -> tuple[list[list[float]], tuple[list[float], list[str]]]:
@@ -263,10 +371,11 @@ def _draw_xy(
     spec: ChartSpec,
     history: RunHistory,
     arms: Sequence[str],
-    marker: str,
+    markers: Markers,
     labels: dict[str, str],
-) -> None:
+) -> list[LegendEntry]:
     plt.xlabel(spec.x)
+    legend = []
     plt.ylabel(spec.y)
     for i, arm in enumerate(arms):
         xs = [v for _, v in history.points(arm, spec.x, 10_000)]
@@ -275,17 +384,16 @@ def _draw_xy(
             (a, b) for a, b in zip(xs, ys, strict=False) if math.isfinite(a) and math.isfinite(b)
         ]
         if pairs:
+            marker = markers.next()
             plt.plot(
-                [a for a, _ in pairs],
-                [b for _, b in pairs],
-                marker=marker,
-                color=arm_color(i),
-                label=labels.get(arm, arm),
+                [a for a, _ in pairs], [b for _, b in pairs], marker=marker, color=arm_color(i)
             )
+            legend.append(LegendEntry(labels.get(arm, arm), arm_color(i), marker))
     if spec.marks:
         plt.scatter(
             [m[0] for m in spec.marks], [m[1] for m in spec.marks], marker="x", color="white"
         )
+    return legend
 
 
 def _draw_heat(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -20,7 +21,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from dllab.charts import draw_chart
+from dllab.charts import draw_chart, legend_text
+from dllab.commands.lab import ASCII_TERMS
 from dllab.curriculum.predictions import chart_guides
 from dllab.engine.events import ArmEnded, MetricPoint, RunStarted, Subscriber
 
@@ -49,6 +51,9 @@ class LiveDisplay(Subscriber):
             TimeRemainingColumn(),
         )
         self.tasks: dict[str, TaskID] = {}
+        # without colour (NO_COLOR) or braille (TERM=linux) each arm gets its own character
+        self.colors = "NO_COLOR" not in os.environ
+        self.marker = "*" if os.environ.get("TERM", "") in ASCII_TERMS else "braille"
 
     def on_run_start(self, event: RunStarted) -> None:
         self.device = event.device
@@ -83,10 +88,20 @@ class LiveDisplay(Subscriber):
         arms = run.history.arm_order or list(steps)
         for spec in charts:
             plt.clear_figure()
-            plt.plotsize(width - 1, chart_h)
+            plt.plotsize(width - 1, chart_h - 1)  # and a line for the legend
             plt.theme("clear")
-            draw_chart(plt, spec, run.history, arms, width=width, guides=guides.get(spec.id, ()))
+            legend = draw_chart(
+                plt,
+                spec,
+                run.history,
+                arms,
+                width=width,
+                guides=guides.get(spec.id, ()),
+                marker=self.marker,
+                colors=self.colors,
+            )
             parts.append(Text.from_ansi(plt.build()))
+            parts.append(legend_text(legend, colors=self.colors))
         parts.append(self.progress)
         return Group(*parts)  # type: ignore[arg-type]
 

@@ -107,3 +107,67 @@ async def test_the_lab_chart_at_depth_20_keeps_its_width() -> None:
 def test_log_axis_snapshot_at_depth_20(snap_compare: Any) -> None:
     """The key chart of the vanishing-gradients lesson at depth 20, at 80x24."""
     assert snap_compare(ChartApp(depth_20_history()), terminal_size=(80, 24))
+
+
+def two_arms_history(steps: int = 40) -> RunHistory:
+    """Two arms whose curves cross: told apart only by colour, or by marker without it."""
+    history = RunHistory()
+    for step in range(steps):
+        history.add(
+            [
+                MetricPoint("r", "sigmoid", step, "grad_ratio", 1e-3 * 10 ** (step / 20)),
+                MetricPoint("r", "relu", step, "grad_ratio", 0.1 / (1 + step / 10)),
+            ]
+        )
+    return history
+
+
+def test_without_colour_each_arm_has_its_own_marker_and_legend_swatch(
+    monkeypatch: pytest.MonkeyPatch, snap_compare: Any
+) -> None:
+    """NO_COLOR with ASCII markers (TERM=linux): sigmoid and ReLU used to be the same `*`."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(ChartApp(two_arms_history(), marker="*"), terminal_size=(80, 24))
+
+
+async def test_the_no_colour_markers_differ_per_arm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ChartApp(two_arms_history())  # braille asked for, but colour is off
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(MetricChart)
+        markers = [entry.marker for entry in chart.legend_entries]
+        assert len(set(markers)) == 2 and "braille" not in markers, markers
+        plot_area = "\n".join(line for line in chart.picture.splitlines() if "│" in line)
+        assert all(m in plot_area for m in markers), chart.picture
+        assert not any(0x2800 <= ord(ch) <= 0x28FF for ch in plot_area)
+        legend = str(chart.legend.render())
+        assert "** sigmoid" in legend.replace("\u00a0", " ") and "++ ReLU + He" in legend.replace(
+            "\u00a0", " "
+        )
+
+
+async def test_the_legend_is_under_the_plot_not_over_the_data() -> None:
+    app = ChartApp(depth_20_history())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(MetricChart)
+        assert "sigmoid" not in chart.picture and "ReLU" not in chart.picture
+        assert chart.legend.region.y >= chart.plot.region.bottom
+        assert "ReLU + He" in str(chart.legend.render()).replace("\u00a0", " ")
+
+
+async def test_a_chinese_legend_keeps_the_chart_border_straight() -> None:
+    app = ChartApp(depth_20_history())
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(MetricChart)
+        chart.update(
+            chart.history, ARMS, labels={"sigmoid": "sigmoid", "relu": "ReLU + 何"}, lang="zh"
+        )
+        chart.replot()
+        await pilot.pause()
+        from rich.cells import cell_len
+
+        rows = [line for line in chart.picture.splitlines() if "│" in line or "┤" in line]
+        assert len({cell_len(line) for line in rows}) == 1, "every row of the frame is as wide"
+        assert "何" in str(chart.legend.render())

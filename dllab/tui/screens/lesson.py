@@ -213,7 +213,14 @@ class LessonScreen(LabScreen):
         labels = {a: pick(arm.label, self.lang) for a, arm in self.lesson.arms.items()}
         arms = self.arms()
         for chart in self.query(MetricChart):
-            chart.update(history, arms, overlay=self.overlay, labels=labels, lang=self.lang)
+            chart.update(
+                history,
+                arms,
+                overlay=self.overlay,
+                labels=labels,
+                lang=self.lang,
+                overlay_label=tr("previous_run", self.lang),
+            )
             if chart.display:
                 chart.replot()
         verdict = evaluate_claim(self.checks(), history or RunHistory())

@@ -5,6 +5,9 @@ only when the history's version changed. `replot()` builds the picture with
 plotext and repaints only when it differs from the last one; `render()` just
 returns it (rebuilding after a resize). `last_render_ms` records the build cost
 for the benchmark.
+
+The legend is a line of its own under the plot (`draw_chart` labels nothing
+inside it), so it never covers data and measures wide characters right.
 """
 
 from __future__ import annotations
@@ -14,22 +17,88 @@ import time
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.app import RenderResult
+from textual.app import ComposeResult, RenderResult
+from textual.widget import Widget
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from dllab.charts import draw_chart
+from dllab.charts import LegendEntry, draw_chart, legend_text
 from dllab.curriculum.model import ChartSpec
 from dllab.engine.history import RunHistory
 
 
-class MetricChart(PlotextPlot):
+class ChartPlot(PlotextPlot):
+    """The plot area of a `MetricChart`; its owner holds what to draw."""
+
+    def __init__(self, owner: MetricChart) -> None:
+        super().__init__(classes="plot")
+        self.owner = owner
+        self.text = Text()
+        self.legend: list[LegendEntry] = []
+        self.built_size = (0, 0)
+
+    def build(self) -> bool:
+        """Build the plot at the widget's size; True if the picture or legend changed.
+
+        Sizing and theming are `PlotextPlot.render()`'s public contract: it sizes
+        the plot to the widget (plotext's own `plotsize` alone is clamped to the
+        terminal size seen when the figure was made, textual-plotext issue #5),
+        applies the app's theme and returns the built picture. Only the data is
+        drawn here, through `self.plt`.
+        """
+        width, height = self.size.width, self.size.height
+        if width <= 0 or height <= 0:
+            return False
+        owner = self.owner
+        t0 = time.perf_counter()
+        history = owner.history if owner.history is not None else RunHistory()
+        legend: list[LegendEntry] = []
+        try:
+            legend = draw_chart(
+                self.plt,
+                owner.effective_spec,
+                history,
+                owner.arms,
+                lang=owner.lang,
+                width=max(10, width - 8),  # minus the y-axis labels
+                marker=owner.marker,
+                overlay=owner.overlay,
+                labels=owner.labels,
+                guides=owner.guides,
+                colors=not self.app.no_color,
+                overlay_label=owner.overlay_label,
+            )
+            picture = super().render()
+        except Exception as exc:  # plotext edge cases (all-NaN data...) must not kill the app
+            picture = Text(f"{owner.spec.id}: cannot draw ({type(exc).__name__})")
+        owner.last_render_ms = (time.perf_counter() - t0) * 1000
+        owner.renders += 1
+        self.built_size = (width, height)
+        changed = legend != self.legend
+        self.legend = legend
+        if isinstance(picture, Text) and picture != self.text:
+            self.text = picture
+            changed = True
+        return changed
+
+    def render(self) -> RenderResult:
+        """The last built picture (rebuilt first if the size changed)."""
+        if self.built_size != (self.size.width, self.size.height) and self.build():
+            self.owner.show_legend()
+        return self.text
+
+
+class MetricChart(Widget):
     """A plotext chart of one `ChartSpec` over a run's history (plus a faded overlay)."""
 
     DEFAULT_CSS = """
     MetricChart {
         height: 1fr;
         min-height: 10;
+        layout: vertical;
     }
+    MetricChart > .plot { height: 1fr; }
+    MetricChart > .legend { height: auto; max-height: 2; text-align: center; }
     """
 
     def __init__(self, spec: ChartSpec, *, marker: str = "braille", id: str | None = None) -> None:
@@ -40,15 +109,31 @@ class MetricChart(PlotextPlot):
         """The learner toggled log/linear y on this chart."""
         self.history: RunHistory | None = None
         self.overlay: RunHistory | None = None
+        self.overlay_label = "previous run"
         self.arms: list[str] = []
         self.labels: dict[str, str] = {}
+        self.guides: list[tuple[float, str]] = []
         self.lang = "en"
         self.last_render_ms = 0.0
         """How long the last build took (data -> plotext -> text)."""
         self.renders = 0
         """How many times the picture was built."""
-        self._text = Text()
-        self._built_size = (0, 0)
+        self.plot = ChartPlot(self)
+        self.legend = Static(classes="legend")
+
+    def compose(self) -> ComposeResult:
+        yield self.plot
+        yield self.legend
+
+    @property
+    def picture(self) -> str:
+        """The last built chart as plain text (what a test or a screenshot reads)."""
+        return self.plot.text.plain
+
+    @property
+    def legend_entries(self) -> list[LegendEntry]:
+        """The series named under the chart, as last drawn."""
+        return list(self.plot.legend)
 
     @property
     def effective_spec(self) -> ChartSpec:
@@ -63,11 +148,6 @@ class MetricChart(PlotextPlot):
         title = {k: v if len(v) <= room else v[: room - 1] + "…" for k, v in spec.title.items()}
         return dataclasses.replace(spec, title=title) if title != spec.title else spec
 
-    @property
-    def picture(self) -> str:
-        """The last built chart as plain text (what a test or a screenshot reads)."""
-        return self._text.plain
-
     def update(
         self,
         history: RunHistory | None,
@@ -76,6 +156,8 @@ class MetricChart(PlotextPlot):
         overlay: RunHistory | None = None,
         labels: dict[str, str] | None = None,
         lang: str = "en",
+        guides: Sequence[tuple[float, str]] = (),
+        overlay_label: str = "previous run",
     ) -> None:
         """Set what to draw (call `replot()` to draw it)."""
         self.history = history
@@ -83,6 +165,8 @@ class MetricChart(PlotextPlot):
         self.overlay = overlay
         self.labels = dict(labels or {})
         self.lang = lang
+        self.guides = list(guides)
+        self.overlay_label = overlay_label
 
     def replot(self) -> None:
         """Draw the data with plotext; repaint only if the picture changed.
@@ -91,48 +175,12 @@ class MetricChart(PlotextPlot):
         or new points that land on the same braille dots) sends nothing to the
         terminal, which keeps the byte rate over SSH low.
         """
-        if self._build() and self.is_mounted:
-            self.refresh()
+        if self.plot.build() and self.is_mounted:
+            self.plot.refresh()
+            self.show_legend()
 
-    def _build(self) -> bool:
-        """Build the plot at the widget's size; True if the picture changed.
-
-        Sizing and theming are `PlotextPlot.render()`'s public contract: it sizes
-        the plot to the widget (plotext's own `plotsize` alone is clamped to the
-        terminal size seen when the figure was made, textual-plotext issue #5),
-        applies the app's theme and returns the built picture. Only the data is
-        drawn here, through `self.plt`.
-        """
-        width, height = self.size.width, self.size.height
-        if width <= 0 or height <= 0:
-            return False
-        t0 = time.perf_counter()
-        history = self.history if self.history is not None else RunHistory()
-        try:
-            draw_chart(
-                self.plt,
-                self.effective_spec,
-                history,
-                self.arms,
-                lang=self.lang,
-                width=max(10, width - 8),  # minus the y-axis labels
-                marker=self.marker,
-                overlay=self.overlay,
-                labels=self.labels,
-            )
-            picture = super().render()
-        except Exception as exc:  # plotext edge cases (all-NaN data...) must not kill the app
-            picture = Text(f"{self.spec.id}: cannot draw ({type(exc).__name__})")
-        self.last_render_ms = (time.perf_counter() - t0) * 1000
-        self.renders += 1
-        self._built_size = (width, height)
-        if not isinstance(picture, Text) or picture == self._text:
-            return False
-        self._text = picture
-        return True
-
-    def render(self) -> RenderResult:
-        """The last built picture (rebuilt first if the size changed)."""
-        if self._built_size != (self.size.width, self.size.height):
-            self._build()
-        return self._text
+    def show_legend(self) -> None:
+        """Write the legend line under the plot (hidden when nothing is named)."""
+        entries = self.plot.legend
+        self.legend.display = bool(entries)
+        self.legend.update(legend_text(entries, colors=not self.app.no_color))
