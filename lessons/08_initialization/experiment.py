@@ -2,7 +2,8 @@
 
 Each arm builds the same 64-200-200-10 network on digits pixels/16 and only
 changes how the Linear weights are drawn. Step 0 records the std of every
-layer's output (the forward signal) before any training; every step records
+layer's output before any training, over all elements (`act_std/`) and across
+images (`spread/`, the part that depends on the input: the forward signal); every step records
 the loss, and every epoch the validation loss and accuracy and how many different
 hidden units the first layer really has (symmetry).
 """
@@ -18,7 +19,7 @@ from dllab.lessonkit.cpu import single_thread
 from dllab.lessonkit.data import digits, minibatches
 from dllab.lessonkit.evaluate import evaluate
 from dllab.lessonkit.models import linear_layers, mlp
-from dllab.probes import activation_stds, distinct_rows
+from dllab.probes import activation_spreads, activation_stds, distinct_rows
 
 EVAL_EVERY = 21  # about one epoch of 1297 images at batch 64
 
@@ -26,10 +27,13 @@ EVAL_EVERY = 21  # about one epoch of 1297 images at batch 64
 def layer_output_stds(model: nn.Sequential, x: torch.Tensor) -> dict[str, float]:
     """Std of each hidden activation and of the logits, numbered L1..L<depth>."""
     stds = activation_stds(model, x)  # keyed by Sequential index: "0", "1", ...
+    spreads = activation_spreads(model, x)
     # the output of layer i is its activation's output, or the last Linear's (the logits)
     keep = [str(i + 1) for i, m in enumerate(model) if isinstance(m, nn.Linear)][:-1]
     keep.append(str(len(model) - 1))
-    return {f"act_std/L{i + 1}": stds[name] for i, name in enumerate(keep)}
+    out = {f"act_std/L{i + 1}": stds[name] for i, name in enumerate(keep)}
+    out.update({f"spread/L{i + 1}": spreads[name] for i, name in enumerate(keep)})
+    return out
 
 
 def run(cfg) -> Iterator[dict[str, float]]:
@@ -49,6 +53,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
             if step == 0:
                 # 0. the forward signal at init, layer by layer, on the whole training set
                 metrics.update(layer_output_stds(model, data.x_train))
+                metrics["width"] = float(cfg.width)  # what "every unit distinct" means
             if not batches:
                 batches = minibatches(len(data.x_train), cfg.batch_size, shuffle)
             idx = batches.pop().to(cfg.device)
