@@ -1,7 +1,8 @@
 """Probes attached from outside the user's script (runs in the child only).
 
-Global module forward hooks find the models and watch evaluation mode and
-recurrent state; global optimizer step hooks measure gradients and updates and
+Global module forward hooks find the models and watch evaluation mode, dead
+units and recurrent state (nothing is attached to the user's modules, so they
+pickle, deep-copy and save exactly as without dllab); global optimizer step hooks measure gradients and updates and
 enforce `--max-steps`; a `TorchFunctionMode` sees every loss call, softmax,
 functional ReLU, `backward()` and loss accumulation. A few torch functions are
 wrapped (`zero_grad`, `clip_grad_*`). `uninstall()` removes everything.
@@ -208,7 +209,6 @@ class Instrumentation:
         self.mode = DiagnoseMode(rec)
         self.handles: dict[str, RemovableHandle] = {}
         self._restore: list[tuple[Any, str, Any]] = []
-        self._rnn_hooked: weakref.WeakSet[nn.Module] = weakref.WeakSet()
 
     # -- install / uninstall ------------------------------------------------------
 
@@ -216,6 +216,7 @@ class Instrumentation:
         mm = torch.nn.modules.module
         self.handles["pre"] = mm.register_module_forward_pre_hook(self._pre)
         self.handles["post"] = mm.register_module_forward_hook(self._post, always_call=True)
+        self.handles["rnn"] = mm.register_module_forward_hook(self._rnn_post, with_kwargs=True)
         self.handles["step_pre"] = optim_hooks.register_optimizer_step_pre_hook(self._step_pre)
         self.handles["step_post"] = optim_hooks.register_optimizer_step_post_hook(self._step_post)
         self._patch(torch.optim.Optimizer, "zero_grad", self._wrap_zero_grad_opt)
@@ -284,13 +285,6 @@ class Instrumentation:
             if info is not None:
                 info.calls += 1
                 self._root_call(info)
-                if info.calls == 1:
-                    for sub in info.module.modules():
-                        if isinstance(sub, nn.RNNBase) and sub not in self._rnn_hooked:
-                            self._rnn_hooked.add(sub)
-                            self.handles[f"rnn{id(sub)}"] = sub.register_forward_pre_hook(
-                                self._rnn_pre, with_kwargs=True
-                            )
         elif models.current_root is not None and models.current_root.calls == 1:
             self._first_forward_leaf(models.current_root, module)
         models.depth += 1
@@ -338,22 +332,24 @@ class Instrumentation:
             root.exec_order.append(name)
 
     def _post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-        rec = self.rec
-        rec.models.depth = max(rec.models.depth - 1, 0)
-        if isinstance(module, nn.RNNBase) and isinstance(output, tuple) and len(output) == 2:
-            for t in _tensors(output[1]):
-                if t.requires_grad:
-                    rec.models.rnn_outputs[id(t)] = (weakref.ref(t), rec.backwards)
-            if len(rec.models.rnn_outputs) > 1024:
-                rec.models.rnn_outputs = {
-                    k: v for k, v in rec.models.rnn_outputs.items() if v[0]() is not None
-                }
+        models = self.rec.models
+        models.depth = max(models.depth - 1, 0)
+        root = models.current_root
+        if root is not None and id(module) in root.dead.layers:
+            with _own_ops():
+                root.dead.observe_module(module, output)
 
-    def _rnn_pre(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def _rnn_post(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> None:
+        """An RNN's hidden state in (was it carried over a backward() undetached?) and out."""
+        if not isinstance(module, nn.RNNBase):
+            return
         rec = self.rec
+        states = rec.models.rnn_outputs
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
         for t in _tensors(hx):
-            entry = rec.models.rnn_outputs.get(id(t))
+            entry = states.get(id(t))
             if (
                 entry is not None
                 and entry[0]() is t
@@ -363,7 +359,13 @@ class Instrumentation:
                 rec.hit(
                     Event.HIDDEN_NOT_DETACHED, rec.code.user_site(), module=type(module).__name__
                 )
-                return
+                break
+        if isinstance(output, tuple) and len(output) == 2:
+            for t in _tensors(output[1]):
+                if t.requires_grad:
+                    states[id(t)] = (weakref.ref(t), rec.backwards)
+            if len(states) > 1024:
+                rec.models.rnn_outputs = {k: v for k, v in states.items() if v[0]() is not None}
 
     # -- optimizer hooks --------------------------------------------------------------
 

@@ -100,7 +100,7 @@ class Models:
             names={id(m): n for n, m in module.named_modules()},
             param_ids={id(p) for p in module.parameters()},
             mode_modules=[(n, m) for n, m in module.named_modules() if isinstance(m, MODE_TYPES)],
-            dead=DeadUnitProbe(module),
+            dead=DeadUnitProbe(module, attach=False),
             location=location or self._user_site(),
         )
         self.roots[id(module)] = info

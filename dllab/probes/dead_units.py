@@ -85,21 +85,37 @@ class DeadUnitProbe(HookProbe):
     Args:
         model: the model whose activation modules (see `activation_types`) are
             hooked; None for a probe fed only through `observe()` (functional calls).
+        attach: False to attach nothing to the model and be fed through
+            `observe_module()` instead (by a global hook: `dllab diagnose` must leave
+            the user's modules exactly as they were, picklable).
     """
 
-    def __init__(self, model: nn.Module | None = None) -> None:
+    def __init__(self, model: nn.Module | None = None, *, attach: bool = True) -> None:
         super().__init__()
         self._fired: dict[str, Tensor] = {}
         self._samples: dict[str, int] = {}
         self._conv1d = model is not None and _channels_first_3d(model)
         """3-D outputs are (N, C, L): units are channels."""
         kinds = activation_types()
-        for name, module in model.named_modules() if model is not None else ():
-            if isinstance(module, kinds):
-                self._keep(
-                    name or type(module).__name__,
-                    module.register_forward_hook(self._make_hook(name or type(module).__name__)),
-                )
+        self.layers: dict[int, str] = {
+            id(module): name or type(module).__name__
+            for name, module in (model.named_modules() if model is not None else ())
+            if isinstance(module, kinds)
+        }
+        """id(activation module) -> the layer name its outputs are counted under."""
+        if attach and model is not None:
+            for module in model.modules():
+                name = self.layers.get(id(module))
+                if name is not None:
+                    self._keep(name, module.register_forward_hook(self._make_hook(name)))
+
+    def observe_module(self, module: nn.Module, output: Any) -> None:
+        """Count `output` if `module` is one of the model's activation layers."""
+        import torch
+
+        name = self.layers.get(id(module))
+        if name is not None and isinstance(output, torch.Tensor) and output.numel() > 0:
+            self.observe(name, output)
 
     def _make_hook(self, name: str) -> Any:
         def hook(module: nn.Module, inputs: Any, output: Any) -> None:
