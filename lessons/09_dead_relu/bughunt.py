@@ -17,7 +17,7 @@ from dllab.lessonkit.data import digits
 width = 128  # units per hidden layer
 epochs = 20  # 21 steps per epoch at batch 64
 batch_size = 64
-lr = 0.05  # "bigger steps, faster training"
+lr = 0.05
 seed = 0
 # -----------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ PROBE_EVERY = 10  # dead-unit census over all 1297 training images: cheap at thi
 
 
 def run(cfg) -> Iterator[dict[str, float]]:
-    data = digits("standardize", device=cfg.device)
+    data = digits(cfg.inputs, device=cfg.device)
     model = mlp(64, cfg.width, cfg.depth, 10, activation=cfg.activation, init="kaiming")
     with torch.no_grad():
         for layer in linear_layers(model)[:-1]:  # the biases feeding an activation

@@ -25,7 +25,7 @@ BROKEN: dict[str, dict[str, tuple[str, float]]] = {
         "train_loss": (">", FLOOR_10),
     },  # 0.47 / 2.23
     "vanishing-gradients": {"val_acc": ("<", 0.3), "train_loss": (">", 2.0)},  # 0.10 / 2.32
-    "dead-relu": {"val_acc": ("<", 0.8)},  # 0.54
+    "dead-relu": {"val_acc": ("<", 0.85)},  # 0.64 / 0.67 / 0.54 measured on three machines
     "backprop-delta-rule": {"grad_diff": (">", 1e-2)},  # 0.19, and the loss ends nan
     "residual-connections": {"reloaded_val_acc": ("<", 0.8)},  # 0.64 (the saved model: 0.95)
     "batchnorm": {"val_acc": ("<", 0.9)},  # 0.82 (train loss 0.016, same as the fix)
