@@ -45,9 +45,11 @@ def rescale(x: torch.Tensor, how: str) -> tuple[torch.Tensor, torch.Tensor]:
 def run(cfg) -> Iterator[dict[str, float]]:
     x_raw, y = make_data(cfg.scale, cfg.data_seed, cfg.device)
     x, divisor = rescale(x_raw, cfg.normalize)
-    # the curvature of the MSE loss is 2·xᵀx/N: its condition number says how
-    # different the largest and smallest stable steps are
-    hessian = 2 * x.T @ x / len(x)  # (2, N) @ (N, 2) -> (2, 2)
+    # the curvature of the MSE loss in (w1, w2, b) is 2·[x 1]ᵀ[x 1]/N: full-batch SGD is
+    # stable only for lr < 2/λmax, and the condition number λmax/λmin says how much slower
+    # than that the flattest direction moves
+    xb = torch.cat([x, torch.ones(len(x), 1, device=x.device)], dim=1)  # (N, 3): the bias's input
+    hessian = 2 * xb.T @ xb / len(x)  # (3, N) @ (N, 3) -> (3, 3)
     eig = torch.linalg.eigvalsh(hessian)
     model = nn.Linear(2, 1).to(cfg.device)
     if cfg.optimizer == "adam":  # per-weight step sizes: undoes the feature scales by itself
@@ -69,4 +71,5 @@ def run(cfg) -> Iterator[dict[str, float]]:
             metrics["loss_shown"] = min(metrics["loss"], LOSS_CHART_CAP)
             if step == 0:
                 metrics["curvature_ratio"] = (eig.max() / eig.min()).item()
+                metrics["lr_limit"] = (2 / eig.max()).item()  # SGD diverges above this lr
             yield metrics
