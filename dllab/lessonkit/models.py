@@ -66,10 +66,12 @@ def mlp(
     activation: str = "relu",
     init: str = "default",
     batchnorm: bool = False,
+    dropout: float = 0.0,
 ) -> nn.Sequential:
     """`depth` Linear layers (depth-1 hidden) with an activation between them.
 
-    With `batchnorm`, a BatchNorm1d sits between each hidden Linear and its activation.
+    With `batchnorm`, a BatchNorm1d sits between each hidden Linear and its activation;
+    with `dropout` > 0, a Dropout(p) follows each hidden activation.
     """
     if depth < 1:
         raise ValueError("depth must be >= 1")
@@ -83,6 +85,8 @@ def mlp(
             if batchnorm:
                 layers.append(nn.BatchNorm1d(sizes[i + 1]))
             layers.append(ACTIVATIONS[activation]())
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
 
 

@@ -21,6 +21,7 @@ from dllab.probes.probability_rows import (
 )
 from dllab.probes.symmetry import distinct_rows
 from dllab.probes.update_ratio import snapshot, update_ratios
+from dllab.probes.weight_norm import weight_norm
 
 __all__ = [
     "ActivationStatsProbe",
@@ -44,4 +45,5 @@ __all__ = [
     "snapshot",
     "total_grad_norm",
     "update_ratios",
+    "weight_norm",
 ]
