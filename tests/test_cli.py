@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +203,45 @@ def test_check_bughunt_verifies_a_fix(dllab_home: Path) -> None:
         ]["bughunt"]
         == "passed"
     )
+
+
+@pytest.fixture
+def broken_course(tmp_path: Path) -> Path:
+    """The toy course plus a healthy copy 'other'; 'toy' itself has invalid TOML."""
+    from tests.engine.test_lesson_format import add_second_lesson, edit
+
+    root = tmp_path / "course"
+    shutil.copytree(TOY, root, ignore=shutil.ignore_patterns("__pycache__"))
+    add_second_lesson(root)
+    edit(root / "01_toy" / "lesson.toml", "steps = 50", "steps = = 50")
+    return root
+
+
+def test_a_broken_lesson_is_listed_and_the_others_run(broken_course: Path) -> None:
+    course = str(broken_course)
+    listed = dllab("lessons", course=course)
+    assert listed.returncode == 0, listed.stderr
+    assert "broken" in listed.stdout and "other" in listed.stdout
+    assert "1 lesson(s) are broken" in listed.stderr
+    rows = json.loads(dllab("lessons", "--json", course=course).stdout)
+    assert [r["id"] for r in rows["lessons"]] == ["other"]
+    (broken,) = rows["broken"]
+    assert broken["id"] == "toy" and broken["file"].endswith("01_toy/lesson.toml")
+    assert broken["problem"].startswith("invalid TOML")
+    ran = dllab("run", "other", "--json", "--steps", "3", course=course)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout.splitlines()[-1])["status"] == "completed"
+
+
+def test_running_the_broken_lesson_is_one_line_and_exit_2(broken_course: Path) -> None:
+    out = dllab("run", "toy", "--steps", "3", course=str(broken_course))
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert "01_toy/lesson.toml: lesson 'toy' is broken: invalid TOML" in out.stderr
+
+
+def test_lessons_check_reports_each_problem_once(broken_course: Path) -> None:
+    out = dllab("lessons", "check", course=str(broken_course))
+    assert out.returncode == 1
+    assert out.stderr.count("invalid TOML") == 1, out.stderr
+    assert "1 lesson(s) valid, 1 problem(s)." in out.stdout

@@ -7,6 +7,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dllab import exit_codes
@@ -46,10 +47,21 @@ def lessons(ctx: click.Context, as_json: bool, lang: str) -> None:
             }
             for i, le in enumerate(course.lessons, 1)
         ]
+        broken = [
+            {
+                "id": b.id,
+                "chapter": b.chapter,
+                "file": b.error.path,
+                "field": b.error.field,
+                "problem": b.error.detail,
+            }
+            for b in course.broken
+        ]
         click.echo(
             json.dumps(
                 {
                     "lessons": rows,
+                    "broken": broken,
                     "continue": progress.continue_with([le.id for le in course.lessons]),
                 },
                 ensure_ascii=False,
@@ -72,7 +84,19 @@ def lessons(ctx: click.Context, as_json: bool, lang: str) -> None:
             pick(le.title, lang) + (" [dim](GPU)[/]" if le.device == "cuda" else ""),
             MARKS.get(progress.status(le.id), ""),
         )
+    if course.broken:
+        table.add_section()
+        for entry in course.broken:
+            table.add_row(
+                "", escape(entry.id), f"[red]{escape(entry.message)}[/]", "[red]✗ broken[/]"
+            )
     Console().print(table)
+    if course.broken:
+        click.echo(
+            f"{len(course.broken)} lesson(s) are broken and cannot run; "
+            "`dllab lessons check` lists every problem.",
+            err=True,
+        )
     nxt = progress.continue_with([le.id for le in course.lessons])
     if nxt:
         click.echo(f"Continue with: dllab run {nxt}   (or open the lab: dllab)")

@@ -1,8 +1,10 @@
 """Load `lessons/lessons.toml` and each lesson folder into validated dataclasses.
 
-Every problem raises `LessonError` naming the file and the field, so a typo in
+Every problem is a `LessonError` naming the file and the field, so a typo in
 a lesson reads "lessons/07_x/lesson.toml [knobs.depth.type]: unknown knob type
-'integer' (use float, int, choice or bool)" rather than a KeyError.
+'integer' (use float, int, choice or bool)" rather than a KeyError. A problem in
+the manifest itself raises; a problem in one lesson makes that lesson a
+`BrokenLesson` entry of the course, so the others still open and run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from dllab.curriculum.claims import Check, ClaimSyntaxError
 from dllab.curriculum.model import (
     Arm,
+    BrokenLesson,
     BugHunt,
     Chapter,
     ChartKind,
@@ -126,30 +129,47 @@ def load_course(root: Path | None = None) -> Course:
         chapters.append(Chapter(f.get("id", str), f.text("title")))
     chapter_ids = {c.id for c in chapters}
     lessons: list[Lesson] = []
+    broken: list[BrokenLesson] = []
     seen: set[str] = set()
     for i, raw in enumerate(manifest.get("lessons", list)):
+        if not isinstance(raw, dict):
+            raise LessonError(manifest_path, "a lesson entry is a table", f"lessons[{i}]")
         f = _Fields(manifest_path, raw, f"lessons[{i}].")
         lesson_id = f.get("id", str)
-        if not _SLUG.match(lesson_id):
-            raise LessonError(
-                manifest_path,
-                f"lesson id {lesson_id!r} must be lower-case words joined by '-'",
-                f"lessons[{i}].id",
-            )
-        if lesson_id in seen:
-            raise LessonError(
-                manifest_path, f"duplicate lesson id {lesson_id!r}", f"lessons[{i}].id"
-            )
-        seen.add(lesson_id)
-        chapter = f.get("chapter", str)
-        if chapter not in chapter_ids:
-            raise LessonError(
-                manifest_path, f"unknown chapter {chapter!r}", f"lessons[{i}].chapter"
-            )
-        lessons.append(load_lesson(root / f.get("dir", str), lesson_id, chapter))
+        folder = root / str(raw.get("dir", ""))
+        chapter = str(raw.get("chapter", ""))
+        try:
+            if lesson_id in seen:
+                raise LessonError(
+                    manifest_path, f"duplicate lesson id {lesson_id!r}", f"lessons[{i}].id"
+                )
+            seen.add(lesson_id)
+            lessons.append(_entry(root, f, i, lesson_id, chapter_ids))
+        except LessonError as exc:
+            # One broken lesson must not take the course down: keep it as an entry
+            # that says what is wrong, and let every other lesson open and run.
+            broken.append(BrokenLesson(lesson_id, chapter, folder, exc))
     return Course(
-        root, manifest.text("welcome_message", {"en": ""}), tuple(chapters), tuple(lessons)
+        root,
+        manifest.text("welcome_message", {"en": ""}),
+        tuple(chapters),
+        tuple(lessons),
+        tuple(broken),
     )
+
+
+def _entry(root: Path, f: _Fields, i: int, lesson_id: str, chapter_ids: set[str]) -> Lesson:
+    """One `[[lessons]]` entry of the manifest and its folder."""
+    if not _SLUG.match(lesson_id):
+        raise LessonError(
+            f.path,
+            f"lesson id {lesson_id!r} must be lower-case words joined by '-'",
+            f"lessons[{i}].id",
+        )
+    chapter = f.get("chapter", str)
+    if chapter not in chapter_ids:
+        raise LessonError(f.path, f"unknown chapter {chapter!r}", f"lessons[{i}].chapter")
+    return load_lesson(root / f.get("dir", str), lesson_id, chapter)
 
 
 def load_lesson(folder: Path, lesson_id: str, chapter: str) -> Lesson:

@@ -18,6 +18,8 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dllab.errors import LessonError, UnknownLessonError
+
 if TYPE_CHECKING:
     from dllab.curriculum.predictions import Prediction, SweepSpec
 
@@ -252,6 +254,23 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class BrokenLesson:
+    """A lesson listed in the manifest that failed to load: listed, never run."""
+
+    id: str
+    chapter: str
+    """The chapter the manifest names ('' when it names none)."""
+    dir: Path
+    error: LessonError
+    """The problem; `error.path` and `error.field` say where."""
+
+    @property
+    def message(self) -> str:
+        """'file [field]: what is wrong', one line."""
+        return str(self.error)
+
+
+@dataclass(frozen=True)
 class Course:
     """The whole course in order."""
 
@@ -259,14 +278,27 @@ class Course:
     welcome: Text
     chapters: tuple[Chapter, ...]
     lessons: tuple[Lesson, ...]
+    """The lessons that loaded, in course order (numbers count these)."""
+    broken: tuple[BrokenLesson, ...] = ()
+    """Lessons of the manifest that failed to load, in manifest order."""
 
     def lesson(self, lesson_id: str) -> Lesson:
-        """The lesson with this id (or a unique prefix / number)."""
-        from dllab.errors import UnknownLessonError
+        """The lesson with this id (or a unique prefix / number).
 
+        Raises:
+            LessonError: the lesson is one of the broken ones (names file and field).
+            UnknownLessonError: no lesson matches.
+        """
         for lesson in self.lessons:
             if lesson.id == lesson_id:
                 return lesson
+        for entry in self.broken:
+            if entry.id == lesson_id:
+                raise LessonError(
+                    entry.error.path,
+                    f"lesson {entry.id!r} is broken: {entry.error.detail}",
+                    entry.error.field,
+                )
         if lesson_id.isdigit() and 1 <= int(lesson_id) <= len(self.lessons):
             return self.lessons[int(lesson_id) - 1]
         matches = [le for le in self.lessons if le.id.startswith(lesson_id)]

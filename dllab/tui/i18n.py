@@ -16,6 +16,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "filter": ("press / to filter lessons", "按 / 筛选课程"),
     "no_match": ("No lesson matches {text!r}.", "没有匹配 {text!r} 的课程。"),
+    "broken": ("broken, cannot open", "已损坏，无法打开"),
     "lesson": ("Lesson", "课文"),
     "knobs": ("Knobs", "旋钮"),
     "hunt": ("Bug hunt", "找 Bug"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,28 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new))
+
+
+def add_second_lesson(root: Path) -> None:
+    """Give a toy-course copy a second, healthy lesson 'other' (a copy of 'toy')."""
+    shutil.copytree(root / "01_toy", root / "02_other")
+    with (root / "lessons.toml").open("a") as fh:
+        fh.write('\n[[lessons]]\nid = "other"\ndir = "02_other"\nchapter = "toy"\n')
+
+
+def assert_broken_once(root: Path, message: str, import_experiments: bool = True) -> None:
+    """The toy lesson loads as a broken entry with `message`, and `check` lists it once."""
+    course = load_course(root)
+    assert course.lessons == () and len(course.broken) == 1
+    broken = course.broken[0]
+    assert message in broken.message
+    with pytest.raises(LessonError, match=f"lesson {broken.id!r} is broken") as info:
+        course.lesson(broken.id)
+    error = info.value
+    assert (error.path, error.field) == (broken.error.path, broken.error.field)
+    assert broken.error.detail in str(error) and "\n" not in str(error)
+    _, problems = check_course(root, import_experiments=import_experiments)
+    assert sum(message in p for p in problems) == 1, problems
 
 
 CASES = [
@@ -116,17 +139,12 @@ def test_malformed_lesson_names_file_and_field(
     course_copy: Path, name: str, file: str, old: str, new: str, message: str
 ) -> None:
     edit(course_copy / file, old, new)
-    with pytest.raises(LessonError) as info:
-        load_course(course_copy)
-    assert message in str(info.value)
-    _, problems = check_course(course_copy)
-    assert any(message in p for p in problems), problems
+    assert_broken_once(course_copy, message)
 
 
 def test_missing_text_file(course_copy: Path) -> None:
     (course_copy / "01_toy" / "zh.md").unlink()
-    with pytest.raises(LessonError, match=r"zh.md \[text\]: lesson text is missing"):
-        load_course(course_copy)
+    assert_broken_once(course_copy, "zh.md [text]: lesson text is missing")
 
 
 @pytest.mark.parametrize(
@@ -157,6 +175,30 @@ def test_stray_file_and_unlisted_folder(course_copy: Path) -> None:
     assert good == []
     assert any("notes.txt: unexpected file" in p for p in problems)
     assert any("99_orphan: lesson folder is not listed" in p for p in problems)
+
+
+def test_one_broken_lesson_leaves_the_others_usable(course_copy: Path) -> None:
+    add_second_lesson(course_copy)
+    edit(course_copy / "01_toy" / "lesson.toml", "steps = 50", "steps = = 50")
+    course = load_course(course_copy)
+    assert [le.id for le in course.lessons] == ["other"]
+    assert course.lesson("other").dir.name == "02_other"
+    assert course.lesson("1").id == "other", "numbers count the lessons that load"
+    (broken,) = course.broken
+    assert (broken.id, broken.chapter, broken.dir.name) == ("toy", "toy", "01_toy")
+    assert broken.error.path.endswith("lesson.toml") and "invalid TOML" in broken.message
+    good, problems = check_course(course_copy)
+    assert good == ["other"] and len(problems) == 1, problems
+
+
+def test_a_manifest_problem_still_stops_the_course(course_copy: Path) -> None:
+    edit(course_copy / "lessons.toml", "format_version = 1", "format_version = 9")
+    with pytest.raises(LessonError, match=r"lessons.toml \[format_version\]"):
+        load_course(course_copy)
+    assert check_course(course_copy)[1] == [
+        f"{course_copy / 'lessons.toml'} [format_version]: format_version 9 is not supported "
+        "(expected 1)"
+    ]
 
 
 def test_the_real_course_is_valid() -> None:

@@ -291,3 +291,25 @@ async def test_the_footer_is_worded_per_language_and_a_click_presses_its_key(lab
         column = next(start for start, _, key in bar.spans if key == "question_mark")
         await pilot.click(KeyBar, offset=(column + 1, 0))
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_a_broken_lesson_is_listed_and_the_lab_still_opens(tmp_path: Path) -> None:
+    import shutil
+
+    from textual.widgets import OptionList
+
+    from dllab.tui.app import make_app
+    from tests.tui.conftest import COURSE
+
+    root = tmp_path / "course"
+    shutil.copytree(COURSE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(root / "01_decay", root / "zz")
+    with (root / "lessons.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[[lessons]]\nid = "broken-one"\ndir = "zz"\nchapter = "nope"\n')
+    app = make_app(course_root=root, lang="en", fps=20.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert [le.id for le in app.course.lessons] == ["decay"]
+        prompts = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+        (line,) = [p for p in prompts if "broken-one" in p]
+        assert "broken" in line and "[lessons[1].chapter]: unknown chapter 'nope'" in line

@@ -139,6 +139,9 @@ class HomeScreen(LabScreen):
                     line.append(f"  ▶ {tr('running', lang)}", style="bold cyan")
                 options.add_option(Option(line, id=lesson.id))
                 shown += 1
+        for entry in self.lab.course.broken:  # listed, never opened: say what is wrong
+            line = Text(f"  ✗ {entry.id}  {tr('broken', lang)}: {entry.message}", style="red")
+            options.add_option(Option(line, disabled=True))
         if not shown:
             options.add_option(Option(tr("no_match", lang, text=self.filter_text), disabled=True))
         if keep is not None:
