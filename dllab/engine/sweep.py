@@ -216,12 +216,13 @@ class SweepRunner:
         self,
         plan: SweepPlan,
         *,
-        isolate: bool = False,
+        start_run: Callable[[Lesson, RunConfig], Run] | None = None,
         on_point: Callable[[SweepPoint], None] | None = None,
         on_run: Callable[[Run], None] | None = None,
     ) -> None:
         self.plan = plan
-        self.isolate = isolate
+        self.start_run = start_run or (lambda lesson, config: Run(lesson, config).start())
+        """Starts one point's run: in a thread here; the lab passes its own (a child process)."""
         self.on_point = on_point
         self.on_run = on_run
         """Called with each point's `Run` as it starts (the lab follows its progress)."""
@@ -259,9 +260,10 @@ class SweepRunner:
         return self.points
 
     def _one(self, x: float, seed: int, poll_s: float) -> SweepPoint:
-        run = Run(self.plan.lesson, self.plan.config_at(x, seed), isolate=self.isolate)
+        run = self.start_run(self.plan.lesson, self.plan.config_at(x, seed))
         self._current = run
-        run.start()
+        if self.stopped.is_set():  # stop() came while this run was starting
+            run.stop()
         if self.on_run is not None:
             self.on_run(run)
         while run.wait(poll_s) is None:

@@ -75,6 +75,26 @@ _WORDS: dict[str, tuple[str, str]] = {
     "open_lesson": ("Enter: open lesson {lesson}", "回车：打开课程 {lesson}"),
     "cpu": ("CPU", "CPU"),
     "help_title": ("Keys", "按键"),
+    "predict": ("Predict", "预测"),
+    "predict_intro": (
+        "Guess before you run (Enter keeps it, then press r): the run draws your guess on the chart and says how close it was.",
+        "运行前先猜（回车保存，然后按 r）：运行会把你的猜测画在图上，并告诉你差了多少。",
+    ),
+    "predict_placeholder_log": (
+        "your guess, e.g. 1e-3 (judged in orders of magnitude)",
+        "你的猜测，例如 1e-3（按数量级评判）",
+    ),
+    "predict_placeholder_linear": ("your guess, e.g. 0.5", "你的猜测，例如 0.5"),
+    "predict_verdict": (
+        "{mark} measured {value}, you guessed {guess}: {how}.",
+        "{mark} 实测 {value}，你猜 {guess}：{how}。",
+    ),
+    "predict_kept": ("Guess kept: press r to run.", "猜测已保存：按 r 运行。"),
+    "sweep_title": ("Sweep: {title}", "扫描：{title}"),
+    "sweep_point": ("point {done}/{total}: {what}", "第 {done}/{total} 点：{what}"),
+    "sweep_done": ("sweep done: {done} runs recorded", "扫描完成：已记录 {done} 次运行"),
+    "sweep_stopped": ("sweep stopped after {done} runs", "扫描在 {done} 次运行后停止"),
+    "sweep_none": ("This lesson has no sweep.", "本课没有扫描。"),
 }
 
 
@@ -103,6 +123,8 @@ KEY_WORDS_ZH: dict[str, str] = {
     "Yes": "是",
     "No": "否",
     "Close": "关闭",
+    "Predict": "预测",
+    "Sweep": "扫描",
 }
 """Footer words (the key bindings' descriptions) in Chinese."""
 
