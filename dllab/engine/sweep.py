@@ -254,6 +254,8 @@ class SweepRunner:
                     if self._current is not None:
                         self._current.wait()
                     return self.points
+                if point.status == RunStatus.STOPPED.value:
+                    return self.points  # a run cut short measures nothing: not a point
                 self.points.append(point)
                 if self.on_point is not None:
                     self.on_point(point)

@@ -75,7 +75,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "open_lesson": ("Enter: open lesson {lesson}", "回车：打开课程 {lesson}"),
     "cpu": ("CPU", "CPU"),
     "help_title": ("Keys", "按键"),
-    "predict": ("Predict", "预测"),
+    "predict": ("Guess", "预测"),
     "predict_intro": (
         "Guess before you run (Enter keeps it, then press r): the run draws your guess on the chart and says how close it was.",
         "运行前先猜（回车保存，然后按 r）：运行会把你的猜测画在图上，并告诉你差了多少。",
@@ -123,7 +123,7 @@ KEY_WORDS_ZH: dict[str, str] = {
     "Yes": "是",
     "No": "否",
     "Close": "关闭",
-    "Predict": "预测",
+    "Guess": "预测",
     "Sweep": "扫描",
 }
 """Footer words (the key bindings' descriptions) in Chinese."""

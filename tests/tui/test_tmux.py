@@ -165,3 +165,51 @@ def test_typing_a_filter_word_with_command_letters(tmp_path: Path) -> None:
         pane.keys("q")
     finally:
         pane.kill()
+
+
+def _devices_pane(tmp_path: Path, name: str) -> Pane:
+    from .test_devices import devices_course
+
+    course = devices_course(tmp_path / "c")
+    return Pane(f"{name}-{os.getpid()}", _dllab(), base_env(tmp_path, DLLAB_LESSONS=str(course)))
+
+
+def test_predict_then_run_at_80x24(tmp_path: Path) -> None:
+    """g opens the Guess tab, Enter keeps the guess, r runs, the verdict shows."""
+    (tmp_path / "c").mkdir()
+    pane = _devices_pane(tmp_path, "dllab-predict")
+    try:
+        pane.wait_for(lambda s: "Exponential decay" in s)
+        pane.keys("Enter")
+        pane.wait_for(lambda s: "ready: press r to run" in s)
+        pane.keys("g")
+        asked = pane.wait_for(lambda s: "What is fast's last" in s)
+        assert "Guess" in asked.splitlines()[1], "the tab fits the 80-column tab bar"
+        pane.keys("0.6", "Enter")
+        pane.wait_for(lambda s: "Guess kept" in s)
+        pane.keys("Enter")  # the second question left empty: out of the inputs
+        time.sleep(0.3)
+        pane.keys("r")
+        done = pane.wait_for(lambda s: "measured 0.677" in s, 30)
+        assert "0.052 decades off" in done
+        pane.keys("q")
+    finally:
+        pane.kill()
+
+
+def test_sweep_at_80x24(tmp_path: Path) -> None:
+    """w runs the lesson's sweep point by point and draws the outcome against the knob."""
+    (tmp_path / "c").mkdir()
+    pane = _devices_pane(tmp_path, "dllab-sweep")
+    try:
+        pane.wait_for(lambda s: "Exponential decay" in s)
+        pane.keys("Enter")
+        pane.wait_for(lambda s: "ready: press r to run" in s)
+        pane.keys("w")
+        done = pane.wait_for(lambda s: "sweep done: 3 runs recorded" in s, 90)
+        assert "Last loss against the rate" in done and "●" in done
+        pane.keys("Escape")
+        pane.wait_for(lambda s: "ready: press r to run" in s or "run" in s)
+        pane.keys("q")
+    finally:
+        pane.kill()

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from dllab.curriculum.claims import Check, evaluate_claim
 from dllab.curriculum.model import Lesson, pick
+from dllab.curriculum.predictions import chart_guides
 from dllab.engine.dispatch import claim_checks
 from dllab.engine.events import ArmStatus, RunStatus
 from dllab.engine.history import RunHistory
@@ -34,6 +35,7 @@ from dllab.tui.widgets.claim import ClaimView
 from dllab.tui.widgets.hunt import HuntPanel
 from dllab.tui.widgets.keybar import KeyBar
 from dllab.tui.widgets.knobs import KnobsPanel
+from dllab.tui.widgets.predict import PredictPanel, summary_line
 from dllab.tui.widgets.status import RunState, run_progress
 
 if TYPE_CHECKING:
@@ -58,6 +60,8 @@ class LessonScreen(LabScreen):
         Binding("k", "knobs", "Knobs"),
         Binding("t", "text", "Text", show=False),
         Binding("e", "edit", "Edit fix"),
+        Binding("g", "predict", "Guess"),
+        Binding("w", "sweep", "Sweep"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -102,6 +106,9 @@ class LessonScreen(LabScreen):
                 if self.lesson.bughunt is not None:
                     with TabPane(tr("hunt", lang), id="tab-hunt"), VerticalScroll():
                         yield HuntPanel(self.lesson, lang, id="hunt")
+                if self.lesson.predictions:
+                    with TabPane(tr("predict", lang), id="tab-predict"):
+                        yield PredictPanel(self.lesson, lang, id="predict")
             with Vertical(id="main"):
                 yield ClaimView(id="claim")
                 with Vertical(id="charts"):
@@ -117,6 +124,9 @@ class LessonScreen(LabScreen):
         self.set_interval(1 / self.lab.options.fps, self.tick)
         self.lab.progress.mark_started(self.lesson.id)
         self.lab.save_progress()
+        if self.lesson.predictions:
+            self.query_one(PredictPanel).prefill(self.lab.progress.guesses(self.lesson.id))
+            self._draw_guesses()
         last = self.lab.progress.lessons.get(self.lesson.id, {}).get("last_run")
         if isinstance(last, str):
             self._load_record(last)
@@ -168,6 +178,11 @@ class LessonScreen(LabScreen):
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tab-text").label = tr("lesson", lang)
         tabs.get_tab("tab-knobs").label = tr("knobs", lang)
+        if self.lesson.predictions:
+            tabs.get_tab("tab-predict").label = tr("predict", lang)
+            predict = self.query_one(PredictPanel)
+            predict.lang = lang
+            predict.redraw()
         if self.lesson.bughunt is not None:
             tabs.get_tab("tab-hunt").label = tr("hunt", lang)
             hunt = self.query_one(HuntPanel)
@@ -264,6 +279,7 @@ class LessonScreen(LabScreen):
         try:
             config = self.query_one(KnobsPanel).build_config()
             config.device = self.lab.options.device
+            config.predictions = self._keep_guesses()
             previous = self.run.history if self.run is not None else self.shown
             self.run = self.lab.start_run(self.lesson, config, [UiSubscriber(self)])
         except DllabError as exc:
@@ -327,9 +343,15 @@ class LessonScreen(LabScreen):
         passed = bool(event.claim and event.claim.get("passed"))
         if passed:
             progress.mark_passed(self.lesson.id)
+        if event.predictions:
+            progress.record_predictions(self.lesson.id, event.predictions)
+            self.query_one(PredictPanel).show_results(event.predictions)
         self.lab.save_progress()
         self.redraw(force=True)
         self.update_status()
+        guessed = summary_line(self.lesson, event.predictions or [], self.lang)
+        if guessed and event.status is RunStatus.COMPLETED:
+            self.notify(guessed, title=tr("predict", self.lang), timeout=12)
         if event.status is RunStatus.FAILED:
             self.notify(event.message or "the run failed", severity="error", title="Run failed")
         elif event.status is RunStatus.COMPLETED:
@@ -426,7 +448,67 @@ class LessonScreen(LabScreen):
             self.notify(error, severity="warning")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "edit" and self.lesson.bughunt is None)
+        absent = {
+            "edit": self.lesson.bughunt is None,
+            "predict": not self.lesson.predictions,
+            "sweep": not self.lesson.sweeps,
+        }
+        return not absent.get(action, False)
+
+    # -- predict, then run; sweeps ---------------------------------------------
+    def action_predict(self) -> None:
+        """Go to the Predict tab and focus the first guess."""
+        self.query_one(TabbedContent).active = "tab-predict"
+        panel = self.query_one(PredictPanel)
+        panel.field(self.lesson.predictions[0].id).focus()
+
+    def on_predict_panel_guessed(self, message: PredictPanel.Guessed) -> None:
+        message.stop()
+        self.lab.progress.record_guess(self.lesson.id, message.prediction_id, message.guess)
+        self.lab.save_progress()
+        self._draw_guesses()
+        self.notify(tr("predict_kept", self.lang))
+
+    def _keep_guesses(self) -> dict[str, float]:
+        """The typed guesses, kept in the progress and drawn (ConfigError if one is bad)."""
+        if not self.lesson.predictions:
+            return {}
+        guesses = self.query_one(PredictPanel).guesses()
+        kept = self.lab.progress.guesses(self.lesson.id)
+        for pid, guess in guesses.items():
+            if kept.get(pid, {}).get("guess") != guess:
+                self.lab.progress.record_guess(self.lesson.id, pid, guess)
+        self._draw_guesses(guesses)
+        return guesses
+
+    def _draw_guesses(self, guesses: dict[str, float] | None = None) -> None:
+        """The guesses as reference lines on their charts."""
+        if guesses is None:
+            try:
+                guesses = self.query_one(PredictPanel).guesses()
+            except DllabError:
+                return
+        lines = chart_guides(self.lesson, guesses)
+        for chart in self.query(MetricChart):
+            chart.guides = lines.get(chart.spec.id, [])
+        self.redraw(force=True)
+
+    def action_sweep(self) -> None:
+        """Run the lesson's first sweep from the knobs as they are, on its own screen."""
+        from dllab.engine.sweep import plan_sweep
+        from dllab.tui.screens.sweep import SweepScreen
+
+        if self.run is not None and self.run.running:
+            self.notify("A run is already training: press s to stop it.", severity="warning")
+            return
+        try:
+            base = self.query_one(KnobsPanel).build_config()
+            base.device = self.lab.options.device
+            plan = plan_sweep(self.lesson, base, None, lang=self.lang)
+        except DllabError as exc:
+            self.notify(str(exc), severity="error", title="Cannot sweep")
+            return
+        self.app.push_screen(SweepScreen(self.lesson, plan))
 
     def on_hunt_checked(self, message: HuntChecked) -> None:
         if message.result.passed:

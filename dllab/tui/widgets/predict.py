@@ -33,7 +33,7 @@ class PredictPanel(VerticalScroll):
     PredictPanel .predict-result { color: $text-muted; }
     PredictPanel .predict-result.-close { color: $success; }
     PredictPanel .predict-result.-far { color: $warning; }
-    PredictPanel Input.-invalid { color: $error; }
+    PredictPanel Input.-bad { color: $error; }
     """
 
     class Guessed(Message):
@@ -119,9 +119,9 @@ class PredictPanel(VerticalScroll):
         pid = (event.input.id or "").removeprefix("guess-")
         try:
             self._parse(pid)
-            event.input.remove_class("-invalid")
+            event.input.remove_class("-bad")
         except ConfigError:
-            event.input.add_class("-invalid")
+            event.input.add_class("-bad")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -136,6 +136,8 @@ class PredictPanel(VerticalScroll):
         ids = [p.id for p in self.lesson.predictions]
         if pid in ids and ids.index(pid) + 1 < len(ids):
             self.field(ids[ids.index(pid) + 1]).focus()
+        else:
+            self.focus()  # out of the inputs: the next `r` runs instead of typing an r
 
     def show_results(self, rows: list[dict[str, Any]]) -> None:
         """After a run: each prediction's measured value and, where guessed, the verdict."""
@@ -180,5 +182,7 @@ def summary_line(lesson: Lesson, rows: list[dict[str, Any]], lang: str) -> str:
             continue
         spec = next(p for p in lesson.predictions if p.id == row["id"])
         error = row["error"] if row["error"] is not None else math.inf
-        parts.append(f"{'✓' if row['close'] else '✗'} {row['id']}: {describe_error(spec.scale, error)}")
+        parts.append(
+            f"{'✓' if row['close'] else '✗'} {row['id']}: {describe_error(spec.scale, error)}"
+        )
     return "; ".join(parts)
