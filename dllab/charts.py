@@ -187,7 +187,7 @@ def draw_chart(
         legend += _draw_lines(
             plt, spec, history, arms, max_points, markers, overlay, labels, overlay_label
         )
-        legend += _draw_guides(plt, spec, history, arms, guides)
+        legend += _draw_guides(plt, spec, history, arms, guides, width)
     elif spec.kind is ChartKind.BARS:
         legend += _draw_bars(plt, spec, history, arms, labels, markers)
     elif spec.kind is ChartKind.XY:
@@ -256,7 +256,7 @@ def _draw_lines(
     return legend
 
 
-GUIDE_COLOR = "yellow"
+GUIDE_COLOR = "blue"
 """The learner's guess: a dashed line in a colour no arm starts with."""
 
 
@@ -266,11 +266,12 @@ def _draw_guides(
     history: RunHistory,
     arms: Sequence[str],
     guides: Sequence[tuple[float, str]],
+    width: int,
 ) -> list[LegendEntry]:
     """Each guess as a dashed horizontal line across the steps drawn so far.
 
-    plotext has no dashed style: a scatter of dashes every few steps reads as
-    one, and keeps the guess apart from the solid `hline` of the spec.
+    plotext has no dashed style: a scatter of one dash every third column reads
+    as one, and keeps the guess apart from the solid `hline` of the spec.
     """
     last = 1
     for arm in arms:
@@ -278,7 +279,8 @@ def _draw_guides(
             series = history.series(arm, metric)
             if series is not None and series.last is not None:
                 last = max(last, series.last[0])
-    xs = [last * i / 40 for i in range(41)]
+    n = max(4, width // 3)
+    xs = [last * i / n for i in range(n + 1)]
     legend = []
     for y, label in guides:
         if not math.isfinite(y) or (spec.log_y and y <= 0):
@@ -432,9 +434,11 @@ def draw_sweep(
     labels: dict[str, str] | None = None,
     marker: str = "braille",
     width: int = 80,
-) -> None:
+    colors: bool = True,
+) -> list[LegendEntry]:
     """One chart: each curve's mean over seeds (dots at the measured points), with its
-    min/max band as two thin lines of the same colour when seeds > 1."""
+    min/max band as two thin lines of the same colour when seeds > 1; returns the legend
+    (drawn beside the plot, as for `draw_chart`)."""
     plt.clear_data()
     title = str(summary["title"])
     # plotext drops a title wider than the plot instead of cutting it
@@ -444,19 +448,23 @@ def draw_sweep(
     xs = [float(x) for x in summary["xs"]]
     band = len(summary["seeds"]) > 1
     labels = labels or {}
+    markers = Markers(marker, colors)
+    legend: list[LegendEntry] = []
     drew = False
     for i, (name, curve) in enumerate(summary["curves"].items()):
         color = arm_color(i)
         px, py = _finite(xs, curve["mean"], log_x, log_y)
         if not px:
             continue
+        mark = markers.next()
         if band:  # first, so the mean and its dots stay on top
             for edge in ("min", "max"):
                 bx, by = _finite(xs, curve[edge], log_x, log_y)
-                plt.plot(bx, by, marker=marker, color=color)
+                plt.plot(bx, by, marker=markers.faint, color=color)
         suffix = f" (mean of {len(summary['seeds'])} seeds)" if band else ""
-        plt.plot(px, py, marker=marker, color=color, label=labels.get(name, name) + suffix)
+        plt.plot(px, py, marker=mark, color=color)
         plt.scatter(px, py, marker="●", color=color)  # the measured points, not just the line
+        legend.append(LegendEntry(labels.get(name, name) + suffix, color, mark))
         drew = True
     if drew:
         for v in summary.get("vlines", []):
@@ -476,3 +484,4 @@ def draw_sweep(
         plt.yticks(*log_ticks(min(ys), max(ys)))
     if log_x and drew:
         plt.xticks(*log_ticks(min(xs), max(xs)))
+    return legend

@@ -29,15 +29,19 @@ def _plain_point(plan: SweepPlan, point: SweepPoint, done: int) -> str:
 def render_chart(summary: dict[str, object], width: int, height: int, color: bool) -> str:
     """The sweep chart as text (plotext), for the terminal or a pipe."""
     import plotext as plt
+    from rich.console import Console
 
-    from dllab.charts import draw_sweep
+    from dllab.charts import draw_sweep, legend_text
 
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("clear")
-    draw_sweep(plt, summary, width=width)
+    legend = draw_sweep(plt, summary, width=width, colors=color)
     text: str = plt.build()
-    return text if color else plt.uncolorize(text)
+    console = Console(width=width, force_terminal=color, color_system="standard" if color else None)
+    with console.capture() as capture:
+        console.print(legend_text(legend, colors=color), justify="center")
+    return (text if color else plt.uncolorize(text)) + "\n" + capture.get().replace("\u00a0", " ")
 
 
 @click.command()

@@ -7,6 +7,7 @@ so the answers are known in closed form and the shared test course stays as it i
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -115,7 +116,9 @@ async def test_guess_then_run_draws_the_guess_and_judges_it(lab: Callable[..., L
         shown = str(panel.query_one("#r-fast_loss").render())
         assert "✓ measured 0.677, you guessed 0.6: 0.052 decades off." in shown
         assert "the last step is step 39" in shown
-        assert "guess fast_loss" in loss_chart.picture  # the guess line's legend
+        legend = str(loss_chart.legend.render()).replace("\xa0", " ")
+        assert "guess fast_loss" in legend  # the guess line's legend
+        assert re.search("─ +─ +─", loss_chart.picture)  # the guess: a dashed line across the plot
         kept = Progress.load().guesses("decay")
         assert kept["fast_loss"]["close"] is True
         assert kept["slow_loss"]["value"] == pytest.approx(math.exp(-0.0025 * 39), rel=1e-6)

@@ -81,6 +81,8 @@ class LessonScreen(LabScreen):
         self.drawn_key: tuple[Any, ...] = ()
         self.chart_index = 0
         self.show_answers = False
+        self.guides: dict[str, list[tuple[float, str]]] = {}
+        """The learner's guesses to draw, by chart id."""
         self._checks: dict[tuple[str, str], list[Check]] = {}
         self._status_text = ""
         self._worded_in = ""
@@ -234,6 +236,7 @@ class LessonScreen(LabScreen):
                 overlay=self.overlay,
                 labels=labels,
                 lang=self.lang,
+                guides=self.guides.get(chart.spec.id, ()),
                 overlay_label=tr("previous_run", self.lang),
             )
             if chart.display:
@@ -488,9 +491,7 @@ class LessonScreen(LabScreen):
                 guesses = self.query_one(PredictPanel).guesses()
             except DllabError:
                 return
-        lines = chart_guides(self.lesson, guesses)
-        for chart in self.query(MetricChart):
-            chart.guides = lines.get(chart.spec.id, [])
+        self.guides = chart_guides(self.lesson, guesses)
         self.redraw(force=True)
 
     def action_sweep(self) -> None:
