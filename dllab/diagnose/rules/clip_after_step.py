@@ -40,7 +40,7 @@ def static_hits(src: Source) -> list[int]:
 
 class ClipAfterStep(Rule):
     check = "clip-after-step"
-    lesson = "rnn-bptt"
+    lesson = "gradient-clipping"
     requires = (
         Event.CLIP_AFTER_STEP,
         Event.CLIP,
