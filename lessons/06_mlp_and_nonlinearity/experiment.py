@@ -52,6 +52,40 @@ def affine_gap(model: nn.Module, a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 @torch.no_grad()
+def best_half_plane_acc(
+    x_train: torch.Tensor, y_train: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor
+) -> float:
+    """Validation accuracy of the best straight cut found on the training set (360 directions).
+
+    For each direction u the points are sorted by u·x; every split point is a candidate
+    threshold, with "outer" on either side. What a linear classifier *could* score.
+    """
+    angles = torch.arange(360, device=x_train.device) * (torch.pi / 360)  # half a turn suffices
+    dirs = torch.stack([angles.cos(), angles.sin()], dim=1)  # (D, 2)
+    proj = x_train @ dirs.T  # (N, D)
+    order = proj.argsort(dim=0)
+    ys = y_train[order].float()  # (N, D): labels in order of projection
+    n = len(y_train)
+    ones_below = torch.cat([torch.zeros(1, len(dirs), device=ys.device), ys.cumsum(0)])  # (N+1, D)
+    k = torch.arange(n + 1, device=ys.device).unsqueeze(1).float()  # points below the cut
+    total_ones = ys.sum(0)
+    # "outer above the cut": correct = zeros below + ones above; the flipped rule is n - that
+    correct = (k - ones_below) + (total_ones - ones_below)
+    correct = torch.maximum(correct, n - correct)
+    flat = int(correct.argmax())
+    k_best, d_best = divmod(flat, len(dirs))
+    sorted_proj = proj[order[:, d_best], d_best]
+    lo = sorted_proj[k_best - 1] if k_best > 0 else sorted_proj[0] - 1
+    hi = sorted_proj[k_best] if k_best < n else sorted_proj[-1] + 1
+    threshold = (lo + hi) / 2
+    above_outer = (
+        (k_best - ones_below[k_best, d_best]) + (total_ones[d_best] - ones_below[k_best, d_best])
+    ) >= n / 2
+    pred = (x_val @ dirs[d_best] > threshold) == above_outer
+    return (pred.long() == y_val).float().mean().item()
+
+
+@torch.no_grad()
 def p_outer_along_x(model: nn.Module, device: torch.device) -> list[float]:
     """P(outer ring) at N_PROBE points (x, 0), x from -3 to 3: a slice through the decision regions."""
     model.eval()
@@ -84,6 +118,10 @@ def run(cfg) -> Iterator[dict[str, float]]:
             if step % EVAL_EVERY == 0 or step == cfg.steps - 1:
                 _, metrics["val_acc"] = evaluate(model, data.x_val, data.y_val)
                 metrics["affine_gap"] = affine_gap(model, pair_a, pair_b)
+            if step == 0:  # what the best straight cut scores: the linear arm's ceiling
+                metrics["best_line_acc"] = best_half_plane_acc(
+                    data.x_train, data.y_train, data.x_val, data.y_val
+                )
             if step == cfg.steps - 1:
                 for i, p in enumerate(p_outer_along_x(model, cfg.device)):
                     metrics[f"p_outer/{i}"] = p
