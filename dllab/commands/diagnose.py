@@ -8,7 +8,12 @@ import sys
 import click
 
 from dllab.commands.options import visdom_option
-from dllab.diagnose.api import DEFAULT_MAX_STEPS, DEFAULT_TIME_LIMIT, diagnose_file
+from dllab.diagnose.api import (
+    DEFAULT_TIME_LIMIT,
+    QUICK_MAX_STEPS,
+    QUICK_TIME_LIMIT,
+    diagnose_file,
+)
 from dllab.diagnose.findings import Severity
 from dllab.diagnose.report import Report
 
@@ -33,16 +38,19 @@ def _shape(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 @click.option(
     "--max-steps",
     type=click.IntRange(1),
-    default=DEFAULT_MAX_STEPS,
-    show_default=True,
-    help="Stop after this many optimizer steps.",
+    default=None,
+    help="Stop after this many optimizer steps.  [default: run the script to its end]",
 )
 @click.option(
     "--time-limit",
     type=click.FloatRange(1),
-    default=DEFAULT_TIME_LIMIT,
-    show_default=True,
-    help="Stop after this many seconds.",
+    default=None,
+    help=f"Stop after this many seconds.  [default: {DEFAULT_TIME_LIMIT:.0f}; {QUICK_TIME_LIMIT:.0f} with --quick]",
+)
+@click.option(
+    "--quick",
+    is_flag=True,
+    help=f"Look at the first {QUICK_MAX_STEPS} steps only (code bugs; not overfitting or late blow-ups).",
 )
 @click.option(
     "--json",
@@ -85,8 +93,9 @@ def _shape(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 def diagnose(
     script: str,
     script_args: tuple[str, ...],
-    max_steps: int,
-    time_limit: float,
+    max_steps: int | None,
+    time_limit: float | None,
+    quick: bool,
     as_json: bool,
     fail_on: str,
     model_expr: str | None,
@@ -100,7 +109,8 @@ def diagnose(
 
     Runs SCRIPT in a child process with probes attached from outside (your file
     is never edited) and combines what the run measured with what the source
-    shows. Pass the script's own arguments after `--`:
+    shows. The script runs to its end (or --time-limit); --quick looks at the
+    first steps only. Pass the script's own arguments after `--`:
 
         dllab diagnose train.py -- --epochs 3
 
@@ -113,11 +123,14 @@ def diagnose(
     """
     if model_expr and not input_shape:
         raise click.UsageError("--model needs --input-shape (one sample's shape, e.g. 1,28,28)")
+    if quick:
+        max_steps = max_steps or QUICK_MAX_STEPS
+        time_limit = time_limit or QUICK_TIME_LIMIT
     report = diagnose_file(
         script,
         args=script_args,
         max_steps=max_steps,
-        time_limit=time_limit,
+        time_limit=time_limit or DEFAULT_TIME_LIMIT,
         device=device,
         model=model_expr,
         input_shape=input_shape,

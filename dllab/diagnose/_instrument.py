@@ -120,7 +120,17 @@ class DiagnoseMode(TorchFunctionMode):
             elif func in _BINARY_LOSSES:
                 site.extra["unit_interval"] += in_unit_interval(inp)
         if result.dim() == 0:
-            rec.losses.record_value(result, evaluating, rec.steps)
+            value = result
+            target = args[1] if len(args) > 1 else kwargs.get("target")
+            if kwargs.get("reduction") == "sum" and isinstance(target, torch.Tensor):
+                # Per sample, as with the default reduction: comparable across batch sizes.
+                value = result.detach() / max(1, target.numel())
+            root = rec.models.current_root
+            # A loss in eval() mode with gradients on is an evaluation too, unless steps follow.
+            kind = "eval" if evaluating else "train"
+            if not evaluating and root is not None and not root.module.training:
+                kind = "eval-mode"
+            rec.losses.record_value(value, kind, rec.steps)
             if result.requires_grad:
                 rec.losses.tag(result, rec.steps)
         return result

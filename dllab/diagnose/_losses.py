@@ -23,8 +23,16 @@ _BATCH = 64
 @dataclass
 class _Phase:
     kind: str
+    """`train`, `eval` (no grad) or `eval-mode` (grad on, model in eval(): decided at the end)."""
     first_step: int
+    last_step: int
     values: list[float] = field(default_factory=list)
+
+    def judged_kind(self) -> str:
+        """An `eval-mode` phase is training if optimizer steps ran during it."""
+        if self.kind == "eval-mode":
+            return "train" if self.last_step > self.first_step else "eval"
+        return self.kind
 
 
 class Losses:
@@ -63,10 +71,11 @@ class Losses:
         site.count += 1
         return site
 
-    def record_value(self, value: torch.Tensor, evaluating: bool, step: int) -> None:
-        kind = "eval" if evaluating else "train"
+    def record_value(self, value: torch.Tensor, kind: str, step: int) -> None:
+        """A scalar loss of `kind` (see `_Phase.kind`) computed after `step` optimizer steps."""
         if not self.phases or self.phases[-1].kind != kind:
-            self.phases.append(_Phase(kind, step))
+            self.phases.append(_Phase(kind, step, step))
+        self.phases[-1].last_step = step
         self._pending.append((len(self.phases) - 1, step, value.detach().float().reshape(-1)[:1]))
         if len(self._pending) >= _BATCH:
             self.convert()
@@ -116,7 +125,7 @@ class Losses:
     def phase_records(self) -> list[Phase]:
         return [
             {
-                "kind": p.kind,
+                "kind": p.judged_kind(),
                 "mean": sum(p.values) / len(p.values),
                 "n": len(p.values),
                 "first_step": p.first_step,

@@ -37,7 +37,7 @@ class StopDiagnose(BaseException):
 class Recorder:
     """Everything the child measures about one run of the user's script."""
 
-    def __init__(self, script: str, max_steps: int, out_path: str) -> None:
+    def __init__(self, script: str, max_steps: int | None, out_path: str) -> None:
         self.max_steps = max_steps
         self.out_path = out_path
         self.last_flush = time.monotonic()
@@ -82,7 +82,7 @@ class Recorder:
         if now - self.last_flush > 1.0 or self.steps <= 3:
             self.last_flush = now
             self.flush(partial=True)
-        if self.steps >= self.max_steps:
+        if self.max_steps is not None and self.steps >= self.max_steps:
             raise StopDiagnose("max-steps")
 
     # -- output ---------------------------------------------------------------------

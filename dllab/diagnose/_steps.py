@@ -23,8 +23,12 @@ from dllab.probes import layer_grad_norms, snapshot, total_grad_norm, update_rat
 
 
 def dense_schedule(step: int) -> bool:
-    """Steps that get the costly measurements: the first 20, then every 10th."""
-    return step <= 20 or step % 10 == 0
+    """Steps that get the costly measurements: the first 20, every 10th to 2,000, then every 100th.
+
+    Thinner late in a long run, so that a whole run's record (rewritten every
+    second) stays small.
+    """
+    return step <= 20 or step % 100 == 0 or (step <= 2000 and step % 10 == 0)
 
 
 class Gradients:

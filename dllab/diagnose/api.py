@@ -17,8 +17,13 @@ from dllab.diagnose.runner import RunConfig, RunResult, run_child
 from dllab.diagnose.static import Source
 from dllab.errors import ScriptLoadError
 
-DEFAULT_MAX_STEPS = 300
-DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_MAX_STEPS: int | None = None
+"""By default the script runs to its end: overfitting and late blow-ups show only there."""
+DEFAULT_TIME_LIMIT = 1800.0
+"""Generous enough for a real training run; diagnose costs about 1.1x its time."""
+QUICK_MAX_STEPS = 300
+"""`--quick`: the first steps only (most code bugs show within them)."""
+QUICK_TIME_LIMIT = 60.0
 REPORT_FIELDS = frozenset(
     {Field.OUTCOME, Field.NOTES, Field.STEPS, Field.MODELS, Field.GRAD_NORMS, Field.DEAD_UNITS}
 )
@@ -29,7 +34,7 @@ def diagnose_file(
     path: str | os.PathLike[str],
     *,
     args: Sequence[str] = (),
-    max_steps: int = DEFAULT_MAX_STEPS,
+    max_steps: int | None = DEFAULT_MAX_STEPS,
     time_limit: float = DEFAULT_TIME_LIMIT,
     device: str = "auto",
     model: str | None = None,
@@ -41,7 +46,7 @@ def diagnose_file(
     Args:
         path: the user's script.
         args: the script's own command-line arguments (its `sys.argv[1:]`).
-        max_steps: stop after this many optimizer steps.
+        max_steps: stop after this many optimizer steps (None: run the script to its end).
         time_limit: stop after this many seconds.
         device: `auto`, `cpu` (hides CUDA from the script), `cuda` or `cuda:N`.
         model: model-only mode: an expression such as `Net()` evaluated in the script's namespace.
@@ -62,7 +67,7 @@ def diagnose_file(
         RunConfig(
             script=script,
             args=list(args),
-            max_steps=max(1, max_steps),
+            max_steps=None if max_steps is None else max(1, max_steps),
             time_limit=max(1.0, time_limit),
             device=device,
             model=model,
@@ -171,6 +176,8 @@ def _charts(report: Report, ctx: Context) -> None:
 __all__ = [
     "DEFAULT_MAX_STEPS",
     "DEFAULT_TIME_LIMIT",
+    "QUICK_MAX_STEPS",
+    "QUICK_TIME_LIMIT",
     "Finding",
     "Location",
     "Report",

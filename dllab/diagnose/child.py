@@ -69,7 +69,7 @@ def _run_model_only(config: dict[str, Any], rec: Any) -> None:
         model,
         config["input_shape"],
         config.get("classes"),
-        config["max_steps"],
+        config.get("max_steps") or 40,
         config.get("device", "auto"),
     )
 
@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     from dllab.diagnose._instrument import Instrumentation
     from dllab.diagnose._recorder import Recorder, StopDiagnose
 
-    rec = Recorder(script, int(config["max_steps"]), out_path)
+    max_steps = config.get("max_steps")
+    rec = Recorder(script, None if max_steps is None else int(max_steps), out_path)
     outcome: Outcome = {"status": "completed"}
     done = threading.Event()
 

@@ -42,7 +42,8 @@ class RunConfig:
 
     script: str
     args: list[str] = field(default_factory=list)
-    max_steps: int = 200
+    max_steps: int | None = None
+    """None: no step budget (the script runs to its end or the time limit)."""
     time_limit: float = 60.0
     device: str = "auto"
     model: str | None = None

@@ -1,9 +1,12 @@
 """Overfitting from train and validation loss series (pure Python).
 
-`overfitting_onset` finds the first evaluation where, for `patience`
-evaluations in a row, the relative gap (val - train) / train exceeds `gap`,
-validation loss sits above its best value by `rise` and training loss keeps
-falling. No single-epoch trigger: one noisy evaluation never counts.
+`overfitting_onset` looks after the best (lowest) validation loss of the
+whole series: it needs `patience` evaluations in a row where the relative gap
+(val - train) / train exceeds `gap`, validation loss sits above its best by
+`rise` and training loss has not risen (it keeps falling or has plateaued,
+e.g. at ~0 after memorising), and the last evaluation still well above the
+best. No single-epoch trigger: one noisy evaluation never counts, and a
+validation loss that comes back down is not overfitting.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class Overfitting:
     onset: int
     """Index of the first evaluation of the sustained run."""
     best_index: int
-    """Index of the best (lowest) validation loss before the onset."""
+    """Index of the best (lowest) validation loss: the checkpoint to keep."""
     best_val: float
     """That lowest validation loss."""
     last_val: float
@@ -44,6 +47,7 @@ def overfitting_onset(
     gap: float = 0.1,
     rise: float = 0.2,
     patience: int = 3,
+    plateau: float = 0.05,
 ) -> Overfitting | None:
     """The sustained overfitting run in the series, or None.
 
@@ -51,30 +55,35 @@ def overfitting_onset(
         train: training loss per evaluation (e.g. the epoch mean).
         val: validation loss per evaluation, same length.
         gap: minimum relative gap (val - train) / train.
-        rise: validation loss must exceed its best so far by this fraction
+        rise: validation loss must exceed its best by this fraction
             (0.2: the curriculum's "1.2x its minimum"; smaller rises are noise or mild).
         patience: evaluations in a row that must all satisfy the conditions.
+        plateau: training loss may sit this share of the best validation loss
+            above its value at the best evaluation and still count as not rising.
     """
     n = min(len(train), len(val))
+    if n == 0:
+        return None
+    best_index = min(range(n), key=lambda i: val[i])
+    best_val = val[best_index]
+    if val[n - 1] <= best_val * (1.0 + rise / 2):
+        return None  # it came back down: whatever rose in between was not sustained
+    # Training "has not risen": within a small share of the validation loss's scale.
+    train_ceiling = train[best_index] + plateau * max(best_val, train[best_index])
     run = 0
-    best_index = 0
-    for i in range(n):
-        if val[i] < val[best_index]:
-            best_index = i
+    for i in range(best_index + 1, n):
         overfit = (
-            i > best_index
-            and relative_gap(train[i], val[i]) > gap
-            and val[i] > val[best_index] * (1.0 + rise)
-            and train[i] < train[best_index]
+            relative_gap(train[i], val[i]) > gap
+            and val[i] > best_val * (1.0 + rise)
+            and train[i] <= train_ceiling
         )
         run = run + 1 if overfit else 0
         if run >= patience:
-            onset = i - patience + 1
             last = n - 1
             return Overfitting(
-                onset,
+                i - patience + 1,
                 best_index,
-                val[best_index],
+                best_val,
                 val[last],
                 train[last],
                 relative_gap(train[last], val[last]),

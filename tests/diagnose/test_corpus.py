@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,13 @@ CLEAN = sorted((CORPUS / "clean").glob("*.py"))
 FAILURES = CORPUS / "failures"
 PROJECT = CORPUS / "project"
 MAX_STEPS = 100
-"""Small on purpose: every corpus script finishes (or shows its bug) well within it."""
+"""Small on purpose: most corpus scripts finish (or show their bug) well within it.
+
+A script whose bug shows only late (overfitting, a blow-up) says `# max-steps: none`
+in its header and runs to its end, as `dllab diagnose` does by default.
+"""
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+"""Diagnose children run side by side (each is its own process; each uses one thread)."""
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -30,7 +38,7 @@ def _one_thread() -> Iterator[None]:
         yield
 
 
-_reports: dict[tuple[str, tuple[str, ...], int, float], Report] = {}
+_reports: dict[tuple[str, tuple[str, ...], int | None, float], Report] = {}
 
 
 def expected(path: Path) -> set[str]:
@@ -41,16 +49,34 @@ def expected(path: Path) -> set[str]:
     return set() if names == {"clean"} else names
 
 
+def header_steps(path: Path) -> int | None:
+    """The script's `# max-steps:` header (`none`: to its end), else `MAX_STEPS`."""
+    match = re.search(r"^# max-steps: (\w+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    if match is None:
+        return MAX_STEPS
+    return None if match.group(1) == "none" else int(match.group(1))
+
+
 def report_for(
-    path: Path, *args: str, max_steps: int = MAX_STEPS, time_limit: float = 60.0
+    path: Path, *args: str, max_steps: int | str | None = "header", time_limit: float = 60.0
 ) -> Report:
     """Diagnose `path` (cached: several tests read the same report)."""
+    if max_steps == "header":
+        max_steps = header_steps(path)
+    assert not isinstance(max_steps, str)
     key = (str(path), args, max_steps, time_limit)
     if key not in _reports:
         _reports[key] = diagnose_file(
             path, args=args, max_steps=max_steps, time_limit=time_limit, device="cpu"
         )
     return _reports[key]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _diagnose_the_corpus(_one_thread: None) -> None:
+    """Every corpus script diagnosed once, `WORKERS` children at a time, before the tests read them."""
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(report_for, [*BUGGY, *CLEAN]))
 
 
 BY_CHECK = {check: [p for p in BUGGY if check in expected(p)] for check in CHECKS}
@@ -101,3 +127,11 @@ def test_buggy_findings_carry_evidence_and_a_line(path: Path) -> None:
         if finding.check in expected(path):
             assert finding.evidence and finding.fix and finding.lesson
             assert finding.location.file and finding.location.line, describe(path)
+
+
+def test_the_whole_run_sees_what_the_quick_look_cannot() -> None:
+    """Validation loss turns up after step 300: `--quick` (300 steps) misses it, the default finds it."""
+    late = CORPUS / "buggy" / "overfit_long_run.py"
+    assert report_for(late).has("overfitting")
+    quick = report_for(late, max_steps=300)
+    assert quick.status == "max-steps" and not quick.has("overfitting")

@@ -182,6 +182,23 @@ class TestLossGap:
         val = [1.0, 0.85, 0.7, 0.9, 0.65, 0.6]
         assert overfitting_onset(train, val) is None
 
+    def test_training_loss_on_a_plateau_at_zero_still_overfits(self) -> None:
+        train = [0.7, 0.3, 0.05, 0.001, 0.0005, 0.0006, 0.0004, 0.0005]
+        val = [0.75, 0.70, 0.72, 0.9, 1.1, 1.25, 1.35, 1.44]
+        found = overfitting_onset(train, val)
+        assert found is not None
+        assert (found.best_index, found.onset, found.last_val) == (1, 3, 1.44)
+
+    def test_validation_loss_that_comes_back_down_is_not_overfitting(self) -> None:
+        train = [1.0, 0.8, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.28]
+        val = [1.0, 0.8, 0.7, 0.9, 1.0, 1.1, 0.8, 0.68, 0.66]
+        assert overfitting_onset(train, val) is None
+
+    def test_rising_training_loss_is_divergence_not_overfitting(self) -> None:
+        train = [1.0, 0.5, 0.4, 0.6, 0.9, 1.2, 1.5]
+        val = [1.0, 0.6, 0.5, 0.8, 1.1, 1.5, 1.9]
+        assert overfitting_onset(train, val) is None
+
     def test_parallel_curves_are_not_overfitting(self) -> None:
         train = [1.0, 0.8, 0.6, 0.5, 0.4, 0.3]
         assert overfitting_onset(train, [t * 1.5 for t in train]) is None
