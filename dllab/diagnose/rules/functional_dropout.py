@@ -13,7 +13,7 @@ import ast
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.observations import Counter, Event
 from dllab.diagnose.rules._base import Context, Rule, plural
-from dllab.diagnose.static import Source, call_name, last
+from dllab.diagnose.static import Source, call_name, dotted, last
 
 DROPOUTS = {
     "dropout",
@@ -26,21 +26,43 @@ DROPOUTS = {
 FIX = "Pass `training=self.training` to F.dropout, or use an nn.Dropout module (which follows eval())."
 
 
-def _is_functional_dropout(call: ast.Call) -> bool:
+def _is_functional_dropout(call: ast.Call, attrs: dict[str, ast.expr] | None = None) -> bool:
+    """`F.dropout(...)`-style calls; `self.X(...)` only when the class binds X to the function.
+
+    `self.dropout = nn.Dropout(p)` makes `self.dropout(x)` a module call, which
+    follows eval(): it is resolved against what the class assigns, never by name.
+    """
     name = call_name(call)
-    return last(name) in DROPOUTS and not name.startswith(".") and "." in name
+    if last(name) not in DROPOUTS or name.startswith(".") or "." not in name:
+        return False
+    if not name.startswith("self."):
+        return True
+    value = (attrs or {}).get(name)
+    return value is not None and not isinstance(value, ast.Call) and last(dotted(value)) in DROPOUTS
+
+
+def _self_assignments(cls: ast.ClassDef) -> dict[str, ast.expr]:
+    """`self.X` -> the expression the class assigns to it (the last one wins)."""
+    found: dict[str, ast.expr] = {}
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and dotted(target).startswith("self."):
+                    found[dotted(target)] = node.value
+    return found
 
 
 def static_hits(src: Source) -> list[int]:
     """F.dropout calls inside a `forward` that leave `training` to its default."""
     hits = []
     for cls in src.classes_with_forward().values():
+        attrs = _self_assignments(cls)
         forward = next(
             b for b in cls.body if isinstance(b, ast.FunctionDef) and b.name == "forward"
         )
         for call in src.calls(forward):
             if (
-                _is_functional_dropout(call)
+                _is_functional_dropout(call, attrs)
                 and len(call.args) < 3
                 and not any(k.arg == "training" for k in call.keywords)
             ):
