@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 
 import click
 
@@ -12,6 +14,7 @@ from dllab.diagnose.api import (
     DEFAULT_TIME_LIMIT,
     QUICK_MAX_STEPS,
     QUICK_TIME_LIMIT,
+    Progress,
     diagnose_file,
 )
 from dllab.diagnose.findings import Severity
@@ -126,16 +129,19 @@ def diagnose(
     if quick:
         max_steps = max_steps or QUICK_MAX_STEPS
         time_limit = time_limit or QUICK_TIME_LIMIT
-    report = diagnose_file(
-        script,
-        args=script_args,
-        max_steps=max_steps,
-        time_limit=time_limit or DEFAULT_TIME_LIMIT,
-        device=device,
-        model=model_expr,
-        input_shape=input_shape,
-        classes=classes,
-    )
+    # Live progress only for a person watching: never on a pipe, a file or with --json.
+    with live_progress(script, enabled=not as_json and sys.stderr.isatty()) as on_progress:
+        report = diagnose_file(
+            script,
+            args=script_args,
+            max_steps=max_steps,
+            time_limit=time_limit or DEFAULT_TIME_LIMIT,
+            device=device,
+            model=model_expr,
+            input_shape=input_shape,
+            classes=classes,
+            on_progress=on_progress,
+        )
     emit(report, as_json=as_json, charts=not no_charts)
     if visdom_url:
         from dllab.mirrors.report import mirror_layer_charts
@@ -147,6 +153,28 @@ def diagnose(
             dead_fractions=report.dead_fractions,
         )
     sys.exit(report.exit_code(fail_on))
+
+
+def progress_line(script: str, progress: Progress) -> str:
+    """One line of what the run has shown so far."""
+    parts = [f"diagnosing {script}", f"{progress.steps:,} steps", f"{progress.seconds:.0f} s"]
+    if progress.train_loss is not None:
+        parts.append(f"train loss {progress.train_loss:.4g}")
+    if progress.val_loss is not None:
+        parts.append(f"val loss {progress.val_loss:.4g}")
+    return " · ".join(parts) + "  (Ctrl-C stops the script and reports)"
+
+
+@contextlib.contextmanager
+def live_progress(script: str, *, enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
+    """A spinner line on stderr updated with each `Progress` (yields None when disabled)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"diagnosing {script}") as status:
+        yield lambda progress: status.update(progress_line(script, progress))
 
 
 def emit(report: Report, *, as_json: bool, charts: bool = True) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from dllab.diagnose.findings import Finding, Location, Severity
 from dllab.diagnose.observations import DeadLayer, Field
 from dllab.diagnose.report import Report
 from dllab.diagnose.rules import ALL_RULES, Context
-from dllab.diagnose.runner import RunConfig, RunResult, run_child
+from dllab.diagnose.runner import Progress, RunConfig, RunResult, run_child
 from dllab.diagnose.static import Source
 from dllab.errors import ScriptLoadError
 
@@ -40,6 +40,7 @@ def diagnose_file(
     model: str | None = None,
     input_shape: Sequence[int] = (),
     classes: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> Report:
     """Diagnose a training script (or, with `model`, a model definition).
 
@@ -52,6 +53,7 @@ def diagnose_file(
         model: model-only mode: an expression such as `Net()` evaluated in the script's namespace.
         input_shape: model-only mode: one sample's shape, e.g. `(1, 28, 28)`.
         classes: model-only mode: number of classes (cross-entropy on random labels).
+        on_progress: called about twice a second with what the run has shown so far.
 
     Returns:
         The report. Never raises for problems in the user's script: they become its `status`.
@@ -73,7 +75,8 @@ def diagnose_file(
             model=model,
             input_shape=list(input_shape),
             classes=classes,
-        )
+        ),
+        on_progress,
     )
     return build_report(script, source, result)
 
@@ -93,6 +96,8 @@ def _read(script: str) -> str:
 def _status(result: RunResult) -> tuple[str, str, tuple[str | None, int | None]]:
     outcome = result.observations.get(Field.OUTCOME.value)
     code = result.returncode
+    if result.interrupted and (outcome is None or outcome.get("status") != "completed"):
+        return "interrupted", "stopped with Ctrl-C; the steps before it are diagnosed", (None, None)
     if result.killed:
         return (
             "time-limit",
@@ -180,6 +185,7 @@ __all__ = [
     "QUICK_TIME_LIMIT",
     "Finding",
     "Location",
+    "Progress",
     "Report",
     "Severity",
     "build_report",

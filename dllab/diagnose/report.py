@@ -17,7 +17,7 @@ STATUS_TEXT = {
     "crashed": "the script's process crashed",
     "syntax-error": "the script has a syntax error",
     "missing-file": "the script could not be read",
-    "interrupted": "interrupted",
+    "interrupted": "stopped with Ctrl-C",
     "internal-error": "dllab could not run the diagnosis",
 }
 """Every `status` a report can have, with its meaning."""
@@ -53,7 +53,7 @@ class Report:
         """False when the script could not be run far enough to be diagnosed."""
         if self.status in BUDGET_STATUSES:
             return True
-        return self.status == "time-limit" and self.steps_observed > 0
+        return self.status in ("time-limit", "interrupted") and self.steps_observed > 0
 
     def at_or_above(self, threshold: Severity | str) -> list[Finding]:
         return at_or_above(self.findings, Severity(threshold))
@@ -69,10 +69,20 @@ class Report:
         return exit_codes.OK if self.diagnosed else exit_codes.USAGE
 
     def as_json(self) -> dict[str, Any]:
-        """The `--json` document."""
-        return {
+        """The `--json` document; `reason` says why a run was not diagnosed (only then)."""
+        doc: dict[str, Any] = {
+            "diagnosed": self.diagnosed,
             "findings": [f.as_json() for f in self.findings],
             "script": self.script,
             "steps_observed": self.steps_observed,
             "status": self.status,
         }
+        if not self.diagnosed:
+            file, line = self.error_location
+            doc["reason"] = {
+                "status_text": STATUS_TEXT.get(self.status, self.status),
+                "detail": self.detail,
+                "location": {"file": file, "line": line},
+                "log_tail": self.log_tail,
+            }
+        return doc

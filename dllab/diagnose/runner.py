@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,34 @@ from dllab.diagnose.observations import Observations
 
 GRACE_SECONDS = 20.0
 """How long past --time-limit the parent waits before it kills the child."""
+INTERRUPT_GRACE_SECONDS = 10.0
+"""After Ctrl-C: how long the child gets to stop the script and write what it saw."""
+POLL_SECONDS = 0.5
+"""How often the parent reads the child's latest observations for progress."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a running diagnosis has seen so far (for a live display)."""
+
+    steps: int
+    seconds: float
+    train_loss: float | None
+    """Mean of the latest training losses."""
+    val_loss: float | None
+    """Mean of the latest evaluation losses."""
+
+    @classmethod
+    def of(cls, obs: Observations, seconds: float) -> Progress:
+        phases = obs.get("phases", [])
+        train = [p["mean"] for p in phases if p["kind"] == "train"]
+        val = [p["mean"] for p in phases if p["kind"] == "eval"]
+        return cls(
+            int(obs.get("steps", 0)),
+            seconds,
+            train[-1] if train else None,
+            val[-1] if val else None,
+        )
 
 
 @dataclass
@@ -32,6 +61,8 @@ class RunResult:
     observations: Observations = field(default_factory=lambda: Observations())
     returncode: int | None = None
     killed: bool = False
+    interrupted: bool = False
+    """The user pressed Ctrl-C: the child was asked to stop the script and report."""
     log_tail: str = ""
     seconds: float = 0.0
 
@@ -83,8 +114,59 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def run_child(config: RunConfig) -> RunResult:
-    """Run the script under instrumentation and collect what the child measured."""
+def _read_observations(path: Path) -> Observations:
+    try:
+        data: Observations = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Observations()
+    return data
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.name == "posix":
+            os.killpg(proc.pid, sig)
+        else:  # pragma: no cover - Windows
+            proc.send_signal(sig)
+
+
+def _wait(
+    proc: subprocess.Popen[bytes],
+    deadline: float,
+    out: Path,
+    started: float,
+    on_progress: Callable[[Progress], None] | None,
+) -> tuple[bool, bool]:
+    """Wait for the child: (killed at the deadline, interrupted by Ctrl-C)."""
+    try:
+        while True:
+            try:
+                proc.wait(timeout=POLL_SECONDS)
+                return False, False
+            except subprocess.TimeoutExpired:
+                now = time.monotonic()
+                if now > deadline:
+                    return True, False
+                if on_progress is not None:
+                    on_progress(Progress.of(_read_observations(out), now - started))
+    except KeyboardInterrupt:
+        # The child runs in its own session, so the terminal's SIGINT reached only us:
+        # pass it on, so that the script stops where it is and the child reports what it saw.
+        _signal_group(proc, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired, KeyboardInterrupt):
+            proc.wait(timeout=INTERRUPT_GRACE_SECONDS)
+        return False, True
+
+
+def run_child(
+    config: RunConfig, on_progress: Callable[[Progress], None] | None = None
+) -> RunResult:
+    """Run the script under instrumentation and collect what the child measured.
+
+    `on_progress` is called about twice a second with what the child has seen so
+    far. Ctrl-C stops the script (the child reports up to there) instead of
+    discarding the run.
+    """
     with tempfile.TemporaryDirectory(prefix="dllab-diagnose-") as tmp:
         work = Path(tmp)
         out = work / "observations.json"
@@ -111,27 +193,19 @@ def run_child(config: RunConfig) -> RunResult:
                 env=_child_env(config.device),
                 start_new_session=os.name == "posix",
             )
-            killed = False
             try:
-                proc.wait(timeout=config.time_limit + GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                killed = True
-            except KeyboardInterrupt:
-                _kill_group(proc)
-                proc.wait()
-                raise
+                killed, interrupted = _wait(
+                    proc, started + config.time_limit + GRACE_SECONDS, out, started, on_progress
+                )
             finally:
                 _kill_group(proc)
                 if proc.poll() is None:
                     proc.wait()
-        result = RunResult(
+        return RunResult(
+            observations=_read_observations(out),
             returncode=proc.returncode,
             killed=killed,
+            interrupted=interrupted,
             log_tail=_tail(log),
             seconds=time.monotonic() - started,
         )
-        try:
-            result.observations = json.loads(out.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            result.observations = {}
-        return result

@@ -37,12 +37,16 @@ def test_syntax_error_json_and_exit_code(runner: CliRunner) -> None:
     result = runner.invoke(diagnose, [str(CORPUS / "failures" / "syntax_error.py"), "--json"])
     assert result.exit_code == 2
     doc = json.loads(result.stdout)
+    reason = doc.pop("reason")
     assert doc == {
+        "diagnosed": False,
         "findings": [],
         "script": str(CORPUS / "failures" / "syntax_error.py"),
         "steps_observed": 0,
         "status": "syntax-error",
     }
+    assert reason["status_text"] == "the script has a syntax error"
+    assert "syntax error" in reason["detail"] and "line" in reason["detail"]
 
 
 def test_missing_file_report(runner: CliRunner) -> None:

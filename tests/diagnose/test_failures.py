@@ -64,6 +64,9 @@ def test_raising_script_reports_error_and_line() -> None:
     assert report.error_location[1] == 10
     assert report.steps_observed == 3
     assert report.exit_code() == exit_codes.USAGE
+    reason = report.as_json()["reason"]  # --json keeps why the run was not diagnosed
+    assert reason["detail"].startswith("RuntimeError") and reason["location"]["line"] == 10
+    assert "RuntimeError" in reason["log_tail"]
 
 
 def test_sys_exit_is_reported() -> None:
@@ -112,7 +115,7 @@ def test_json_stdout_is_clean_when_the_script_writes_to_fds_1_and_2() -> None:
     proc = cli(str(FAILURES / "noisy.py"), "--json", "--fail-on", "info")
     assert proc.returncode == exit_codes.OK, proc.stdout + proc.stderr
     doc = json.loads(proc.stdout)  # exactly one JSON document, nothing else
-    assert set(doc) == {"findings", "script", "steps_observed", "status"}
+    assert set(doc) == {"diagnosed", "findings", "script", "steps_observed", "status"}
     assert doc["status"] == "completed" and doc["steps_observed"] == 3
     assert "hello" not in proc.stdout + proc.stderr
 

@@ -142,7 +142,7 @@ def test_exit_codes_follow_fail_on() -> None:
     assert Report(script="a.py", status="crashed").exit_code() == 2
     assert Report(script="a.py", status="script-error", findings=[warn]).exit_code("warning") == 1
     doc = report.as_json()
-    assert list(doc) == ["findings", "script", "steps_observed", "status"]
+    assert list(doc) == ["diagnosed", "findings", "script", "steps_observed", "status"]
     assert doc["findings"][0]["location"] == {"file": "a.py", "line": 3}
 
 
