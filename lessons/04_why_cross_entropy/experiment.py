@@ -17,6 +17,8 @@ from dllab.lessonkit.cpu import single_thread
 from dllab.lessonkit.data import digits, minibatches
 
 EVAL_EVERY = 20  # about one epoch of batch 64
+FD_DIRECTIONS = 64  # random directions in weight space for the finite-difference check
+FD_EPS = 1e-4  # step along each direction, in float64 (weights are O(0.1) after training)
 
 
 def loss_fn(kind: str, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -27,6 +29,39 @@ def loss_fn(kind: str, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return ((torch.sigmoid(z) - y) ** 2).mean()  # gradient wrt z: 2 (p - y) p (1 - p)
     # "accuracy": the error rate. `z > 0` is a comparison, so the result has no graph at all
     return ((z > 0).float() != y).float().mean()
+
+
+@torch.no_grad()
+def finite_differences(
+    model: nn.Linear, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator
+) -> dict[str, float]:
+    """Central differences (f(θ+εd) − f(θ−εd)) / 2ε of the error rate and of BCE along random unit d.
+
+    What any optimizer could learn about each function from nearby points, gradient or not:
+    the error rate only changes where a prediction flips.
+    """
+    x, y = x.double(), y.double()
+    w, b = model.weight[0].double(), model.bias.double()  # (64,), (1,)
+    err_d, bce_d = [], []
+    for _ in range(FD_DIRECTIONS):
+        d = torch.randn(65, generator=gen, dtype=torch.float64).to(w.device)
+        d = d / d.norm()
+        dz = x @ d[:64] + d[64]  # how z moves along d: (N,)
+        z = x @ w + b
+        values = []
+        for sign in (1.0, -1.0):
+            zs = z + sign * FD_EPS * dz
+            values.append(
+                (((zs > 0).float() != y).float().mean(), F.binary_cross_entropy_with_logits(zs, y))
+            )
+        err_d.append(((values[0][0] - values[1][0]) / (2 * FD_EPS)).abs().item())
+        bce_d.append(((values[0][1] - values[1][1]) / (2 * FD_EPS)).abs().item())
+    return {
+        "fd_err": sum(err_d) / len(err_d),  # mean |d error / dθ| along random directions
+        "fd_err_nonzero": sum(v > 0 for v in err_d) / len(err_d),  # directions where it is not 0
+        "fd_bce": sum(bce_d) / len(bce_d),
+        "fd_bce_nonzero": sum(v > 0 for v in bce_d) / len(bce_d),
+    }
 
 
 @torch.no_grad()
@@ -49,6 +84,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
     shuffle = torch.Generator().manual_seed(cfg.seed)
     batches: list[torch.Tensor] = []
+    fd_gen = torch.Generator().manual_seed(cfg.seed + 1)
     with single_thread():
         for step in range(cfg.steps):
             if not batches:
@@ -70,4 +106,6 @@ def run(cfg) -> Iterator[dict[str, float]]:
                 metrics["grad_logit"] = 0.0  # no graph, no gradient: the model cannot move
             if step % EVAL_EVERY == 0 or step == cfg.steps - 1:
                 metrics["val_acc"] = val_accuracy(model, data.x_val, y_val)
+            if step == 0 or step == cfg.steps - 1:  # before this step's update at step 0: the start
+                metrics.update(finite_differences(model, data.x_train, y_train, fd_gen))
             yield metrics
