@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -64,6 +64,13 @@ class LazyGroup(click.Group):
         module_name, attr = COMMANDS[cmd_name][0].split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Here, not in `main`: click turns an EPIPE that reaches it into a bare exit 1.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _stdout_closed()
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
@@ -121,6 +128,25 @@ def cli(ctx: click.Context, /, **options: Any) -> None:
 
 def main() -> None:
     """Entry point of the `dllab` script: errors become one line and an exit code."""
+    try:
+        _main()
+    finally:
+        try:  # a closed pipe shows here rather than as a traceback at interpreter exit
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _stdout_closed()
+
+
+def _stdout_closed() -> NoReturn:
+    """The reader of stdout went away: end quietly, as a pipeline stage does on SIGPIPE."""
+    # Python would flush stdout again at exit and print a traceback: point fd 1 at devnull.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.exit(exit_codes.STDOUT_CLOSED)
+
+
+def _main() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

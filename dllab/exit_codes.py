@@ -13,3 +13,6 @@ USAGE = 2
 
 INTERRUPTED = 130
 """The user pressed Ctrl-C."""
+
+STDOUT_CLOSED = 141
+"""Whoever read stdout went away (`dllab run --json | head -1`): 128 + SIGPIPE, as `yes | head` gives."""

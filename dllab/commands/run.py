@@ -71,10 +71,13 @@ def _json_stdout() -> Iterator[IO[str]]:
     try:
         yield real
     finally:
-        real.flush()
-        os.dup2(saved, 1)
-        real.close()
         sys.stdout = old_stdout
+        try:
+            real.flush()  # BrokenPipeError when the reader went away: `cli.main` ends quietly
+        finally:
+            os.dup2(saved, 1)
+            with contextlib.suppress(OSError):
+                real.close()
 
 
 def _check_hunt(lesson: Lesson, path: Path | None, as_json: bool) -> int:
@@ -137,21 +140,23 @@ def execute(
     out = out or sys.stdout
     subscribers: list[Subscriber] = _mirror(visdom_url)
     live = None
+    sink: Subscriber
     if as_json:
-        subscribers.append(JsonLinesWriter(out))
+        sink = JsonLinesWriter(out)
     elif out.isatty():
         from dllab.commands.live import LiveDisplay
 
-        live = LiveDisplay(lesson, config)
-        subscribers.append(live)
+        sink = live = LiveDisplay(lesson, config)
     else:
-        subscribers.append(PlainProgress(out, lesson, config.steps))
+        sink = PlainProgress(out, lesson, config.steps)
+    subscribers.append(sink)
     run = Run(lesson, config, subscribers).start()
     try:
         if live is not None:
             live.show(run)
         while run.wait(0.2) is None:
-            pass
+            if any(d.subscriber is sink for d in run.dispatcher.dropped):
+                run.stop()  # nobody reads the output any more (`| head`): stop, keep the record
     except KeyboardInterrupt:
         run.stop()
         run.wait()
