@@ -17,6 +17,16 @@ from dllab.lessonkit.cpu import single_thread
 MINIMA = ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126))
 """Himmelblau's four minima (f = 0 at each): the marks on the trajectory chart."""
 
+LR_LIMITS = (0.0243, 0.0248, 0.0149, 0.0190)
+"""2/λmax of the Hessian at each minimum: plain gradient descent cannot settle there at a larger lr."""
+
+
+def basin(x: float, y: float) -> float:
+    """1..4: the minimum nearest to (x, y) if within 0.1 of it, else 0 (not settled)."""
+    dist = [((x - mx) ** 2 + (y - my) ** 2) ** 0.5 for mx, my in MINIMA]
+    nearest = min(range(len(MINIMA)), key=dist.__getitem__)
+    return float(nearest + 1) if dist[nearest] < 0.1 else 0.0
+
 
 def himmelblau(p: torch.Tensor) -> torch.Tensor:
     """f at the point p = (x, y)."""
@@ -30,7 +40,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
     lr = cfg.lr * cfg.lr_scale
     opt = torch.optim.SGD([p], lr=lr) if cfg.optimizer == "sgd" else torch.optim.Adam([p], lr=lr)
     with single_thread():  # two numbers per step: threads only add overhead
-        for _ in range(cfg.steps):
+        for step in range(cfg.steps):
             # 1. f and its gradient at the current point
             f = himmelblau(p)
             opt.zero_grad(set_to_none=True)
@@ -40,4 +50,6 @@ def run(cfg) -> Iterator[dict[str, float]]:
             metrics = {"x": x, "y": y, "f": f.item(), "grad_norm": p.grad.norm().item()}
             # 3. move
             opt.step()
+            if step == cfg.steps - 1:  # where the ball ended: which minimum, if any
+                metrics["basin"] = basin(x, y)
             yield metrics

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lessons.conftest import claim_values, run_lesson
+from tests.lessons.conftest import claim_values, prediction_between, run_lesson
 
 MINIMA = {
     "top_right": (3.0, 2.0),
@@ -54,3 +54,15 @@ def test_adam_finds_the_nearest_bowl_from_far_away() -> None:
     x = run.history.series("from_m7_m8", "x").last[1]  # type: ignore[union-attr]
     y = run.history.series("from_m7_m8", "y").last[1]  # type: ignore[union-attr]
     assert abs(x - MINIMA["bottom_left"][0]) < 1e-2 and abs(y - MINIMA["bottom_left"][1]) < 1e-2
+
+
+def test_first_jump_prediction_and_the_limits() -> None:
+    """y after SGD's first step from (−7, −8) is −8 + 0.01·1540 = 7.4; lr 0.02 > 2/λmax = 0.0149 of
+    the bottom-left minimum: no ball settles there (from (−4, 5) it is still bouncing)."""
+    _, run = run_lesson("himmelblau-start-point")
+    prediction_between(run, "himmelblau-start-point", "first_jump", 7.0, 7.8)
+    result, run = run_lesson("himmelblau-start-point", ["lr=0.02"])
+    ends = {arm: run.history.last_values(arm).get("basin") for arm in result.arms}
+    assert 3.0 not in ends.values(), ends
+    assert ends["from_m4_5"] == 0.0  # not settled anywhere
+    assert result.arms["from_m7_m8"] == "diverged"
