@@ -17,6 +17,7 @@ from rich.text import Text
 
 from dllab.curriculum.model import ChartKind, ChartSpec, pick
 from dllab.engine.history import RunHistory
+from dllab.logscale import decade_label, log_bars
 
 ARM_COLORS = ("cyan", "orange", "magenta", "green", "red", "blue", "yellow", "white")
 """One colour per arm, in arm order (named colours survive any terminal colour depth)."""
@@ -101,7 +102,11 @@ class Markers:
         return OVERLAY_MARKER if self.distinct else self.marker
 
 
-def ema(values: Sequence[float], alpha: float = 0.1) -> list[float]:
+EMA_ALPHA = 0.1
+"""Weight of the newest point in the smoothed curve (terminal and Visdom alike)."""
+
+
+def ema(values: Sequence[float], alpha: float = EMA_ALPHA) -> list[float]:
     """Exponential moving average (NaN-tolerant), for the smoothed loss curve."""
     out: list[float] = []
     acc = math.nan
@@ -110,11 +115,6 @@ def ema(values: Sequence[float], alpha: float = 0.1) -> list[float]:
             acc = v if not math.isfinite(acc) else acc + alpha * (v - acc)
         out.append(acc)
     return out
-
-
-def decade_label(k: int) -> str:
-    """10**k as a short tick label: 1, 10, 100, 1000, else 1e-3, 1e4."""
-    return str(10**k) if 0 <= k <= 3 else f"1e{k}"
 
 
 def log_ticks(lo: float, hi: float, max_ticks: int = 6) -> tuple[list[float], list[str]]:
@@ -330,7 +330,7 @@ def _draw_bars(
         arm_labels.append(labels.get(arm, arm))
     colors = [arm_color(i) for i in range(len(arms))]
     if spec.log_y:
-        groups, ticks = _log_bars(raw)
+        groups, ticks = log_bars(raw)
     else:
         groups, ticks = [[v if math.isfinite(v) else 0.0 for v in row] for row in raw], None
     if markers.distinct:  # each arm's bars filled with its own character
@@ -346,26 +346,6 @@ def _draw_bars(
         LegendEntry(name, color, marker)
         for name, color, marker in zip(arm_labels, colors, bar_markers, strict=True)
     ]
-
-
-def _log_bars(raw: list[list[float]]) -> tuple[list[list[float]], tuple[list[float], list[str]]]:
-    """Bar heights above a floor one decade below the smallest value, with 1e-k tick labels.
-
-    plotext bars start at 0 and cannot use a log axis, and raw log10 values would
-    hang down from 0 (the smallest gradient drawn as the longest bar). Lifting
-    them onto a floor keeps "taller = larger" and labels the decades.
-    """
-    logs = [[math.log10(v) if v > 0 and math.isfinite(v) else math.nan for v in row] for row in raw]
-    finite = [v for row in logs for v in row if math.isfinite(v)]
-    if not finite:
-        return [[0.0] * len(row) for row in raw], ([0.0], ["0"])
-    floor = math.floor(min(finite)) - 1
-    top = math.ceil(max(finite))
-    heights = [[v - floor if math.isfinite(v) else 0.0 for v in row] for row in logs]
-    span = top - floor
-    stride = max(1, math.ceil(span / 6))  # about six labelled decades fit any chart height
-    decades = list(range(floor, top + 1, stride))
-    return heights, ([float(d - floor) for d in decades], [decade_label(d) for d in decades])
 
 
 def _draw_xy(

@@ -85,6 +85,17 @@ class Progress:
         entry.setdefault("passed_at", time.time())
         self.current = lesson_id
 
+    def hunt_passed(self, lesson_id: str) -> None:
+        """The learner fixed the lesson's bug hunt: that passes the lesson too."""
+        self._entry(lesson_id)["bughunt"] = PASSED
+        self.mark_passed(lesson_id)
+
+    def run_ended(self, lesson_id: str, run_id: str, claim_passed: bool) -> None:
+        """A run of the lesson ended (lab or CLI alike): remember it, pass the lesson if the claim held."""
+        self.record_run(lesson_id, run_id)
+        if claim_passed:
+            self.mark_passed(lesson_id)
+
     def record_run(self, lesson_id: str, run_id: str) -> None:
         """Remember the latest run of a lesson (the lab overlays it next time)."""
         entry = self._entry(lesson_id)

@@ -20,7 +20,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dllab"
 
-BASE = ("dllab", "dllab.errors", "dllab.paths", "dllab.exit_codes", "dllab.fsutil")
+BASE = (
+    "dllab",
+    "dllab.errors",
+    "dllab.paths",
+    "dllab.exit_codes",
+    "dllab.fsutil",
+    "dllab.logscale",
+)
 """Small leaf modules anybody may import (`dllab` itself for `__version__`)."""
 
 
@@ -45,6 +52,7 @@ RULES: dict[str, Rule] = {
     "dllab.paths": Rule((), (*NO_TORCH, *CLI_ONLY)),
     "dllab.exit_codes": Rule((), (*NO_TORCH, *CLI_ONLY)),
     "dllab.fsutil": Rule((), (*NO_TORCH, *CLI_ONLY)),
+    "dllab.logscale": Rule((), (*NO_TORCH, *CLI_ONLY)),
     "dllab.curriculum": Rule((), (*NO_TORCH, *CLI_ONLY)),
     "dllab.probes": Rule((), (*UI_ONLY, *CLI_ONLY)),
     "dllab.lessonkit": Rule(("dllab.probes",), (*UI_ONLY, *CLI_ONLY)),

@@ -54,3 +54,19 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no
         p.save()
     assert json.loads(path.read_text())["lessons"].keys() == {"a"}
     assert [f.name for f in tmp_path.iterdir()] == ["progress.json"]
+
+
+def test_a_fixed_bug_hunt_passes_the_lesson(tmp_path: Path) -> None:
+    """The lab and `dllab check --bughunt` share this one update."""
+    p = Progress.load(tmp_path / "progress.json")
+    p.hunt_passed("a")
+    assert p.lessons["a"]["bughunt"] == PASSED and p.status("a") == PASSED
+
+
+def test_a_run_passes_the_lesson_only_when_its_claim_held(tmp_path: Path) -> None:
+    p = Progress.load(tmp_path / "progress.json")
+    p.mark_started("a")
+    p.run_ended("a", "run-1", claim_passed=False)
+    assert p.status("a") == STARTED and p.lessons["a"]["last_run"] == "run-1"
+    p.run_ended("a", "run-2", claim_passed=True)
+    assert p.status("a") == PASSED and p.lessons["a"]["runs"] == 2

@@ -113,7 +113,7 @@ def _check_hunt(lesson: Lesson, path: Path | None, as_json: bool) -> int:
             click.echo(f"  - {problem}")
     if verdict.passed:
         progress = Progress.load()
-        progress.lessons.setdefault(lesson.id, {"status": "new"})["bughunt"] = "passed"
+        progress.hunt_passed(lesson.id)
         progress.save()
     return exit_codes.OK if verdict.passed else exit_codes.FAILED
 
@@ -171,10 +171,8 @@ def _remember(lesson: Lesson, run_id: str, result: RunEnded) -> None:
 
     progress = Progress.load()
     progress.mark_started(lesson.id)
-    progress.record_run(lesson.id, run_id)
     progress.record_predictions(lesson.id, result.predictions or [])
-    if result.claim and result.claim.get("passed"):
-        progress.mark_passed(lesson.id)
+    progress.run_ended(lesson.id, run_id, bool(result.claim and result.claim.get("passed")))
     progress.save()
 
 

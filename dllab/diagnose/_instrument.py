@@ -25,6 +25,7 @@ from torch.utils.hooks import RemovableHandle
 
 from dllab.diagnose._models import RootModel
 from dllab.diagnose._recorder import Recorder
+from dllab.diagnose._steps import dense_schedule
 from dllab.diagnose.observations import Counter, Event
 from dllab.probes import in_unit_interval, is_log_probability_rows, is_probability_rows
 
@@ -59,10 +60,6 @@ _DROPOUTS = {
     F.alpha_dropout,
     F.feature_alpha_dropout,
 }
-
-
-def _check_often(count: int) -> bool:
-    return count <= 20 or count % 10 == 0
 
 
 class DiagnoseMode(TorchFunctionMode):
@@ -111,7 +108,7 @@ class DiagnoseMode(TorchFunctionMode):
         evaluating = not torch.is_grad_enabled() or torch.is_inference_mode_enabled()
         site = rec.losses.site(self.names[func], rec.code.user_site())
         site.extra["eval_calls" if evaluating else "train_calls"] += 1
-        if _check_often(site.count) and inp.is_floating_point() and inp.dim() >= 1:
+        if dense_schedule(site.count) and inp.is_floating_point() and inp.dim() >= 1:
             site.extra["checked"] += 1
             if func in _CLASS_LOSSES:
                 site.extra["classes"] = int(inp.shape[1] if inp.dim() > 1 else inp.shape[0])

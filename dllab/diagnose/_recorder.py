@@ -11,8 +11,8 @@ that `child.py` writes as JSON for the parent.
 from __future__ import annotations
 
 import json
-import os
 import time
+from pathlib import Path
 
 import torch
 
@@ -21,6 +21,7 @@ from dllab.diagnose._models import Models
 from dllab.diagnose._sites import UserCode
 from dllab.diagnose._steps import Gradients
 from dllab.diagnose.observations import Counter, Event, NonFiniteInfo, Observations, Outcome
+from dllab.fsutil import atomic_write_text
 
 
 class StopDiagnose(BaseException):
@@ -131,7 +132,4 @@ class Recorder:
             data = {"steps": self.steps, "notes": [f"summary failed: {exc!r}"]}
         if outcome is not None:
             data["outcome"] = outcome
-        tmp = self.out_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, default=str)
-        os.replace(tmp, self.out_path)
+        atomic_write_text(Path(self.out_path), json.dumps(data, default=str))

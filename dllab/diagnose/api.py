@@ -13,7 +13,7 @@ from dllab.diagnose.findings import Finding, Location, Severity
 from dllab.diagnose.observations import DeadLayer, Field
 from dllab.diagnose.report import Report
 from dllab.diagnose.rules import ALL_RULES, Context
-from dllab.diagnose.runner import Progress, RunConfig, RunResult, run_child
+from dllab.diagnose.runner import ChildConfig, Progress, RunResult, run_child
 from dllab.diagnose.static import Source
 from dllab.errors import ScriptLoadError
 
@@ -66,7 +66,7 @@ def diagnose_file(
         status = "syntax-error" if "syntax error" in str(exc) else "missing-file"
         return Report(script=script, status=status, detail=str(exc))
     result = run_child(
-        RunConfig(
+        ChildConfig(
             script=script,
             args=list(args),
             max_steps=None if max_steps is None else max(1, max_steps),

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.report import STATUS_TEXT, Report
+from dllab.logscale import log_bars
 
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 TITLES = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
@@ -56,21 +57,16 @@ def finding_block(finding: Finding) -> RenderableType:
 
 def bar_chart(title: str, values: dict[str, float], *, log: bool = False, width: int = 70) -> str:
     """A horizontal plotext bar chart as text (plotext < 6 module API)."""
-    import math
-
     import plotext as plt
 
     names = list(values)[:24][::-1]  # plotext draws the first bar at the bottom
     data = [values[n] for n in names]
     plt.clear_figure()
     if log:
-        logs = [math.log10(v) if v > 0 and math.isfinite(v) else -12.0 for v in data]
-        base = math.floor(min(logs) - 0.5)
-        top = math.ceil(max(logs)) if max(logs) > base else base + 1
-        plt.bar(names, [v - base for v in logs], orientation="horizontal", width=0.3)
-        ticks = list(range(0, top - base + 1))
-        plt.xticks(ticks, [f"1e{base + k}" for k in ticks])
-        plt.xlim(0, top - base)
+        (heights,), (ticks, labels) = log_bars([data])  # the lab's bars, the same scale
+        plt.bar(names, heights, orientation="horizontal", width=0.3)
+        plt.xticks(ticks, labels)
+        plt.xlim(0, max([*heights, *ticks, 1.0]))
     else:
         plt.bar(names, data, orientation="horizontal", width=0.3)
         plt.xlim(0, 1)

@@ -68,7 +68,7 @@ class RunResult:
 
 
 @dataclass
-class RunConfig:
+class ChildConfig:
     """Everything the child needs."""
 
     script: str
@@ -159,7 +159,7 @@ def _wait(
 
 
 def run_child(
-    config: RunConfig, on_progress: Callable[[Progress], None] | None = None
+    config: ChildConfig, on_progress: Callable[[Progress], None] | None = None
 ) -> RunResult:
     """Run the script under instrumentation and collect what the child measured.
 

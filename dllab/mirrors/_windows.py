@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from dllab.charts import ARM_COLORS
+from dllab.charts import ARM_COLORS, EMA_ALPHA
 from dllab.curriculum.model import ChartKind, ChartSpec, pick
 from dllab.engine.events import MetricPoint
 
@@ -188,11 +188,11 @@ class LineWindow(_SeriesWindow):
         self.values += 1
         if not self.spec.smooth:
             return 1
-        # the same EMA as the terminal's (dllab.charts.ema, alpha 0.1), point by point
+        # the same EMA as the terminal's (dllab.charts.ema), point by point
         key = (point.arm, point.name)
         acc = self._ema.get(key, math.nan)
         if math.isfinite(point.value):
-            acc = point.value if not math.isfinite(acc) else acc + 0.1 * (point.value - acc)
+            acc = point.value if not math.isfinite(acc) else acc + EMA_ALPHA * (point.value - acc)
             self._ema[key] = acc
         ema = self._traces[index + 1]
         ema.xs.append(point.step)

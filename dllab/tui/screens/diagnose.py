@@ -28,6 +28,7 @@ from textual_plotext import PlotextPlot
 
 from dllab.diagnose.findings import Finding
 from dllab.diagnose.report import STATUS_TEXT, Report
+from dllab.logscale import log_bars
 from dllab.tui.i18n import tr
 from dllab.tui.messages import DiagnoseDone
 from dllab.tui.screens.base import LabScreen
@@ -178,7 +179,9 @@ class DiagnoseScreen(LabScreen):
         plt = chart.plt
         plt.clear_data()
         plt.title("gradient norm per layer (log10)")
-        plt.bar(list(values), [math.log10(v) for v in values.values()], marker="hd")
+        (heights,), ticks = log_bars([list(values.values())])  # as the lesson charts draw them
+        plt.bar(list(values), heights, marker="hd")
+        plt.yticks(*ticks)
         chart.refresh()
         self.call_after_refresh(self._fit_chart)
 

@@ -342,10 +342,8 @@ class LessonScreen(LabScreen):
         self.state = RunState.ended(event.status)
         self.t_end = time.monotonic()
         progress = self.lab.progress
-        progress.record_run(self.lesson.id, event.run)
         passed = bool(event.claim and event.claim.get("passed"))
-        if passed:
-            progress.mark_passed(self.lesson.id)
+        progress.run_ended(self.lesson.id, event.run, passed)
         if event.predictions:
             progress.record_predictions(self.lesson.id, event.predictions)
             self.query_one(PredictPanel).show_results(event.predictions)
@@ -513,9 +511,7 @@ class LessonScreen(LabScreen):
 
     def on_hunt_checked(self, message: HuntChecked) -> None:
         if message.result.passed:
-            entry = self.lab.progress.lessons.setdefault(self.lesson.id, {"status": "new"})
-            entry["bughunt"] = "passed"
-            self.lab.progress.mark_passed(self.lesson.id)
+            self.lab.progress.hunt_passed(self.lesson.id)
             self.lab.save_progress()
 
     def action_back(self) -> None:
