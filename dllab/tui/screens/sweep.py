@@ -50,6 +50,8 @@ class SweepScreen(LabScreen):
         self.current = ""
         """The point now training, in words."""
         self._worker: Worker[list[SweepPoint]] | None = None
+        self._run: Run | None = None
+        """The point's run now training (its steps show in the status line)."""
 
     def compose(self) -> ComposeResult:
         marker = "*" if self.lab.options.ascii_markers else "braille"
@@ -62,6 +64,7 @@ class SweepScreen(LabScreen):
     def on_mount(self) -> None:
         self.title = "dllab"
         self.refresh_texts()
+        self.set_interval(0.5, self._status)  # the current point's steps
         self.start()
 
     def refresh_texts(self) -> None:
@@ -98,8 +101,9 @@ class SweepScreen(LabScreen):
         self.current = f"{self.plan.knob}={x:.3g}" + (
             f" seed {config.seed}" if len(self.plan.seeds) > 1 else ""
         )
+        self._run = self.lab.start_run(lesson, config, [])
         self.app.call_from_thread(self._status)
-        return self.lab.start_run(lesson, config, [])
+        return self._run
 
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def _work(self, runner: SweepRunner) -> list[SweepPoint]:
@@ -120,6 +124,11 @@ class SweepScreen(LabScreen):
         if self.running:
             done = min(total, len(self.points) + 1)
             text = tr("sweep_point", self.lang, done=done, total=total, what=self.current or "…")
+            run = self._run
+            if run is not None and run.running:
+                text += (
+                    f" · {tr('steps', self.lang)} {run.history.last_step() + 1}/{self.plan.steps}"
+                )
         elif len(self.points) == total:
             text = tr("sweep_done", self.lang, done=len(self.points))
         else:
