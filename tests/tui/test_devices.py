@@ -191,3 +191,14 @@ async def test_stopping_a_sweep_runs_no_more_points(lab: Callable[..., LabApp]) 
         await wait_until(pilot, lambda: "sweep stopped" in str(status.render()), 10)
         assert not sweep.running
         assert sweep.points == []  # the point cut short is not a measurement
+
+
+def test_the_verdict_in_chinese(course: Path) -> None:
+    from dllab.curriculum.loader import load_course
+    from dllab.tui.widgets.predict import verdict_text
+
+    lesson = load_course(course).lesson("decay")
+    row = {"id": "fast_loss", "guess": 0.6, "value": 0.677, "error": 0.052, "close": True}
+    text = verdict_text(lesson, row, "zh")
+    assert text.startswith("✓ 实测 0.677，你猜 0.6：差 0.052 个数量级。")
+    assert "最后一步是第 39 步" in text

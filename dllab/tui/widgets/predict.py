@@ -157,11 +157,22 @@ class PredictPanel(VerticalScroll):
         widget.add_class("-close" if row["close"] else "-far")
 
 
+def error_words(scale: str, error: float, lang: str) -> str:
+    """How far off, in the UI language ('0.31 decades off' / '差 0.31 个数量级')."""
+    if lang != "zh":
+        return describe_error(scale, error)
+    if not math.isfinite(error):
+        return "无法比较"
+    if scale == "log":
+        return f"差 {error:.2g} 个数量级"
+    return f"偏差 {100 * error:.3g}%"
+
+
 def verdict_text(lesson: Lesson, row: dict[str, Any], lang: str) -> str:
     """'✓ measured 8.1e-12, you guessed 1e-11: 0.092 decades off.' plus the explanation."""
     spec = next(p for p in lesson.predictions if p.id == row["id"])
     error = row["error"] if row["error"] is not None else math.inf
-    how = describe_error(spec.scale, error)
+    how = error_words(spec.scale, error, lang)
     mark = "✓" if row["close"] else "✗"
     head = tr(
         "predict_verdict",
@@ -183,6 +194,6 @@ def summary_line(lesson: Lesson, rows: list[dict[str, Any]], lang: str) -> str:
         spec = next(p for p in lesson.predictions if p.id == row["id"])
         error = row["error"] if row["error"] is not None else math.inf
         parts.append(
-            f"{'✓' if row['close'] else '✗'} {row['id']}: {describe_error(spec.scale, error)}"
+            f"{'✓' if row['close'] else '✗'} {row['id']}: {error_words(spec.scale, error, lang)}"
         )
     return "; ".join(parts)
