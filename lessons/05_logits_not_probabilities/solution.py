@@ -1,4 +1,11 @@
-"""A digit classifier: 64 pixels -> 3-layer MLP -> 10 classes, trained with SGD."""
+"""Reference solution of the logits-not-probabilities bug hunt.
+
+`nn.CrossEntropyLoss` applies log_softmax to its input itself. The broken
+forward returned softmax probabilities, so the loss saw a softmax of a
+softmax: outputs squeezed into [0, 1], a loss that can never go below
+log(1 + 9/e) = 1.461, and gradients about 10x smaller. Returning the logits
+fixes it; argmax of the logits is the argmax of the probabilities.
+"""
 
 import json
 
@@ -26,11 +33,13 @@ class Classifier(nn.Module):
             nn.ReLU(),
             nn.Linear(width, width),
             nn.ReLU(),
-            nn.Linear(width, n_classes),  # logits: CrossEntropyLoss applies log_softmax itself
+            nn.Linear(width, n_classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)  # (B, 64) -> (B, 10)
+        return self.net(
+            x
+        )  # FIX: logits; was torch.softmax(...), CrossEntropyLoss applies log_softmax itself
 
 
 model = Classifier()

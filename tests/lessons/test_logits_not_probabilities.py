@@ -6,14 +6,15 @@ import math
 
 import pytest
 
-from tests.lessons.conftest import claim_values, run_lesson
+from tests.lessons.conftest import claim_values, prediction_between, run_lesson
 
 FLOOR_10 = math.log(1 + 9 / math.e)  # 1.4612
 
 
-def test_default_run_shows_the_claim() -> None:
+@pytest.mark.parametrize("seed", [0, 1])
+def test_default_run_shows_the_claim(seed: int) -> None:
     """SGD 0.1: softmax arm never below 1.461 (min 1.65), gradients ~10x smaller, val acc 0.49 vs 0.92 at epoch 5."""
-    result, _ = run_lesson("logits-not-probabilities")
+    result, run = run_lesson("logits-not-probabilities", seed=seed)
     values = claim_values(result)
     assert result.claim and result.claim["passed"], result.claim
     assert values["first(softmax.loss_floor)"] == pytest.approx(FLOOR_10, abs=1e-4)
@@ -24,6 +25,8 @@ def test_default_run_shows_the_claim() -> None:
     )  # 0.18 vs 1.80
     assert values["at(logits.val_acc, 105)"] > 0.9  # measured 0.924
     assert values["at(softmax.val_acc, 105)"] < 0.8  # measured 0.494
+    prediction_between(run, "logits-not-probabilities", "softmax_floor", FLOOR_10, 1.461 * 1.15)
+    prediction_between(run, "logits-not-probabilities", "gradient_shrink", 0.05, 0.2)  # 0.1 = 1/C
 
 
 def test_adam_hides_the_bug_from_accuracy_but_not_from_the_loss() -> None:
