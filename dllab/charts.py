@@ -168,6 +168,7 @@ def draw_chart(
     guides: Sequence[tuple[float, str]] = (),
     colors: bool = True,
     overlay_label: str = "previous run",
+    title: bool = True,
 ) -> list[LegendEntry]:
     """Draw one chart into `plt` (the caller builds or refreshes it); return its legend.
 
@@ -175,10 +176,11 @@ def draw_chart(
     Nothing is labelled inside the plot (plotext's legend covers the first
     points and miscounts wide characters): the caller draws the returned entries
     beside it. With `colors=False`, or a marker other than braille, each series
-    gets its own character.
+    gets its own character. `title=False` leaves the title to the caller (the
+    lab centres it by terminal cells; plotext counts a Chinese character as one).
     """
     plt.clear_data()
-    plt.title(pick(spec.title, lang))
+    plt.title(pick(spec.title, lang) if title else "")
     max_points = max(20, 2 * width)  # braille has two dots per column: more adds nothing
     labels = labels or {}
     markers = Markers(marker, colors)
@@ -235,7 +237,7 @@ def _draw_lines(
             if spec.smooth and len(ys) > 4:
                 plt.plot(xs, ys, marker=markers.faint, color=color)  # raw; the EMA is named
                 plt.plot(xs, ema(ys), marker=marker, color=color)
-                legend.append(LegendEntry(f"{name} (EMA)", color, marker))
+                legend.append(LegendEntry(name, color, marker))
             else:
                 plt.plot(xs, ys, marker=marker, color=color)
                 legend.append(LegendEntry(name, color, marker))

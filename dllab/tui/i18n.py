@@ -51,7 +51,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "knob_bad": ("{error}", "{error}"),
     "knobs_reset": ("Knobs back to the lesson's defaults.", "旋钮已恢复默认值。"),
     "previous_run": ("previous run", "上一次运行"),
-    "overlay": ("grey: previous run", "灰色：上一次运行"),
     "set_by_arm": ("set by each arm", "由各对照组设定"),
     "hunt_edit": (
         "Press e to open {file} in your editor; the lab re-checks it on every save.",

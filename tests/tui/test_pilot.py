@@ -288,8 +288,8 @@ async def test_the_footer_is_worded_per_language_and_a_click_presses_its_key(lab
         words = [word for _, _, word, _ in bar.shown_keys()]
         assert "Continue" in words and "继续" not in words
         str(bar.render())  # lays out the keys' columns
-        column = next(start for start, _, key in bar.spans if key == "question_mark")
-        await pilot.click(KeyBar, offset=(column + 1, 0))
+        line, column = next((ln, x) for ln, x, _, key in bar.spans if key == "question_mark")
+        await pilot.click(KeyBar, offset=(column + 1, line))
         assert isinstance(app.screen, HelpScreen)
 
 

@@ -54,7 +54,7 @@ class HomeScreen(LabScreen):
             placeholder=tr("filter", self.lang),
             id="filter",
             compact=True,
-            select_on_focus=False,
+            select_on_focus=True,  # / again replaces the old filter word
         )
         yield OptionList(id="lessons")
         yield Static(id="detail")

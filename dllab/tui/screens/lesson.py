@@ -51,10 +51,10 @@ class LessonScreen(LabScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
-        Binding("p", "pause", "Pause", show=False),
+        Binding("p", "pause", "Pause"),
         Binding("x", "reset_knobs", "Reset"),
         Binding("h", "hint", "Hint"),
-        Binding("a", "answers", "Answers", show=False),
+        Binding("a", "answers", "Answers"),
         Binding("c", "next_chart", "Chart"),
         Binding("y", "toggle_log", "Log y"),
         Binding("k", "knobs", "Knobs"),
@@ -97,6 +97,7 @@ class LessonScreen(LabScreen):
         lang = self.lang
         marker = "*" if self.lab.options.ascii_markers else "braille"
         yield Header()
+        yield ClaimView(id="claim")  # the full width: every check reads whole at 80 columns
         with Horizontal(id="lesson-body"):
             with TabbedContent(id="side"):
                 with TabPane(tr("lesson", lang), id="tab-text"), VerticalScroll(id="text-scroll"):
@@ -111,12 +112,10 @@ class LessonScreen(LabScreen):
                 if self.lesson.predictions:
                     with TabPane(tr("predict", lang), id="tab-predict"):
                         yield PredictPanel(self.lesson, lang, id="predict")
-            with Vertical(id="main"):
-                yield ClaimView(id="claim")
-                with Vertical(id="charts"):
-                    for i, spec in enumerate(self.lesson.charts):
-                        yield MetricChart(spec, marker=marker, id=f"chart-{i}")
-                yield Static(id="status")
+            with Vertical(id="main"), Vertical(id="charts"):
+                for i, spec in enumerate(self.lesson.charts):
+                    yield MetricChart(spec, marker=marker, id=f"chart-{i}")
+        yield Static(id="status")  # the full width: the ETA fits at 80 columns
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -149,20 +148,24 @@ class LessonScreen(LabScreen):
             self.refresh_texts()
 
     def on_resize(self) -> None:
-        self.layout_charts()
+        self.call_after_refresh(self.layout_charts)
         self.redraw(force=True)
 
     def layout_charts(self) -> None:
-        """Show as many charts as fit with at least CHART_ROWS rows each."""
+        """Show as many charts as fit in the rows the claim leaves, CHART_ROWS each at least."""
         charts = list(self.query(MetricChart))
         if not charts:
             return
-        claim_rows = len(self.lesson.claims) + 2
-        area = self.size.height - 3 - claim_rows
+        area = self.query_one("#charts").size.height
         n = max(1, min(len(charts), area // CHART_ROWS))
         visible = {(self.chart_index + k) % len(charts) for k in range(n)}
         for i, chart in enumerate(charts):
             chart.display = i in visible
+
+    def on_claim_view_resized(self, message: ClaimView.Resized) -> None:
+        """The claim wraps: when its height changes, the charts' rows change too."""
+        message.stop()
+        self.call_after_refresh(self.layout_charts)
 
     def refresh_texts(self) -> None:
         """(Re)write every text in the current language."""
@@ -262,9 +265,7 @@ class LessonScreen(LabScreen):
         notice = self.lab.status_notice()
         if notice:
             parts.append(notice)
-        if self.overlay is not None:
-            parts.append(tr("overlay", lang))
-        return " · ".join(parts)
+        return " · ".join(parts)  # the previous run is named in each chart's legend
 
     def update_status(self) -> None:
         """Rewrite the status line if its text changed."""

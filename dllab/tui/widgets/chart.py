@@ -23,7 +23,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from dllab.charts import LegendEntry, draw_chart, legend_text
-from dllab.curriculum.model import ChartSpec
+from dllab.curriculum.model import ChartSpec, pick
 from dllab.engine.history import RunHistory
 
 
@@ -67,6 +67,7 @@ class ChartPlot(PlotextPlot):
                 guides=owner.guides,
                 colors=not self.app.no_color,
                 overlay_label=owner.overlay_label,
+                title=False,
             )
             picture = super().render()
         except Exception as exc:  # plotext edge cases (all-NaN data...) must not kill the app
@@ -97,8 +98,10 @@ class MetricChart(Widget):
         min-height: 10;
         layout: vertical;
     }
+    MetricChart > .title { height: 1; text-align: center; text-style: bold; }
+    MetricChart > .title { text-wrap: nowrap; text-overflow: ellipsis; }
     MetricChart > .plot { height: 1fr; }
-    MetricChart > .legend { height: auto; max-height: 2; text-align: center; }
+    MetricChart > .legend { height: auto; max-height: 3; text-align: center; }
     """
 
     def __init__(self, spec: ChartSpec, *, marker: str = "braille", id: str | None = None) -> None:
@@ -118,10 +121,13 @@ class MetricChart(Widget):
         """How long the last build took (data -> plotext -> text)."""
         self.renders = 0
         """How many times the picture was built."""
+        self._shown: tuple[str, tuple[LegendEntry, ...]] | None = None
+        self.heading = Static(classes="title")
         self.plot = ChartPlot(self)
         self.legend = Static(classes="legend")
 
     def compose(self) -> ComposeResult:
+        yield self.heading
         yield self.plot
         yield self.legend
 
@@ -137,16 +143,11 @@ class MetricChart(Widget):
 
     @property
     def effective_spec(self) -> ChartSpec:
-        """The spec with the learner's log/linear choice applied and titles that fit.
-
-        plotext drops a title wider than the plot, so long titles are shortened.
-        """
+        """The spec with the learner's log/linear choice applied."""
         spec = self.spec
         if self.log_flipped:
             spec = dataclasses.replace(spec, log_y=not spec.log_y)
-        room = max(8, self.size.width - 4)
-        title = {k: v if len(v) <= room else v[: room - 1] + "…" for k, v in spec.title.items()}
-        return dataclasses.replace(spec, title=title) if title != spec.title else spec
+        return spec
 
     def update(
         self,
@@ -177,10 +178,20 @@ class MetricChart(Widget):
         """
         if self.plot.build() and self.is_mounted:
             self.plot.refresh()
+        if self.is_mounted:
             self.show_legend()
 
     def show_legend(self) -> None:
-        """Write the legend line under the plot (hidden when nothing is named)."""
-        entries = self.plot.legend
+        """Write the title above the plot and the legend under it (hidden when nothing is named).
+
+        Both are Textual text, so wide characters are measured right and a long
+        title ends in "…" instead of wrapping into the plot.
+        """
+        shown = (pick(self.spec.title, self.lang), tuple(self.plot.legend))
+        if shown == self._shown:
+            return  # nothing new to send to the terminal
+        self._shown = shown
+        title, entries = shown
+        self.heading.update(title)
         self.legend.display = bool(entries)
         self.legend.update(legend_text(entries, colors=not self.app.no_color))

@@ -1,10 +1,17 @@
-"""`ClaimView`: the lesson's claim as live ✓/✗ marks, one line per check."""
+"""`ClaimView`: the lesson's claim as live ✓/✗ marks, one check per line.
+
+Checks wrap instead of ending in "…": the claim is the lesson's central
+statement and must be readable whole at 80 columns. The lesson screen gives
+the charts the rows that are left (`ClaimView.Resized` tells it when to recount).
+"""
 
 from __future__ import annotations
 
 import math
 
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import Static
 
 from dllab.curriculum.claims import ClaimResult
@@ -21,13 +28,13 @@ class ClaimView(Static):
     DEFAULT_CSS = """
     ClaimView {
         height: auto;
-        max-height: 8;
         padding: 0 1;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-        border-top: solid $primary;
+        border-bottom: solid $primary;
     }
     """
+
+    class Resized(Message):
+        """The claim took more or fewer rows (a check wrapped, values appeared)."""
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -36,6 +43,9 @@ class ClaimView(Static):
         """Checks that went from ✗ to ✓ during this run (drawn as '✗→✓')."""
         self._seen_fail: set[int] = set()
         self.lang = "en"
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized())
 
     def reset(self) -> None:
         """Forget the flips of the previous run."""
@@ -73,6 +83,7 @@ class ClaimView(Static):
                 text.append("· ", style="dim")
             text.append(check.text, style="" if check.passed is not None else "dim")
             if check.values and check.passed is not None:
-                values = ", ".join(f"{k}={_fmt(v)}" for k, v in check.values.items())
-                text.append(f"  ({values})", style="dim")
+                # the numbers only: the check's text already says what they measure
+                values = ", ".join(_fmt(v) for v in check.values.values())
+                text.append(f"  (= {values})", style="dim")
         return text

@@ -8,6 +8,9 @@ API only: `Screen.active_bindings` ("may be used to inspect current bindings"),
 Textual on focus changes) and `App.get_key_display`. The words go through
 `i18n.key_word`. It looks like `Footer` (same theme variables); a click on a
 key presses it, as in `Footer`.
+
+Unlike `Footer`, it never hides a key: when the keys do not fit in one line
+(80 columns), it drops the padding, then takes a second line.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
+from textual.geometry import Size
 from textual.widget import Widget
 
 from dllab.tui.i18n import key_word
@@ -30,7 +34,8 @@ class KeyBar(Widget, can_focus=False):
     DEFAULT_CSS = """
     KeyBar {
         dock: bottom;
-        height: 1;
+        height: auto;
+        max-height: 2;
         color: $footer-foreground;
         background: $footer-background;
         text-wrap: nowrap;
@@ -49,8 +54,8 @@ class KeyBar(Widget, can_focus=False):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.spans: list[tuple[int, int, str]] = []
-        """(first column, end column, key) of each key drawn, for clicks."""
+        self.spans: list[tuple[int, int, int, str]] = []
+        """(line, first column, end column, key) of each key drawn, for clicks."""
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -59,7 +64,10 @@ class KeyBar(Widget, can_focus=False):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, _screen: object) -> None:
-        self.refresh()
+        self.refresh(layout=True)
+
+    def on_resize(self) -> None:
+        self.refresh(layout=True)
 
     def shown_keys(self) -> list[tuple[str, str, str, bool]]:
         """(key, key as shown, word, enabled) per shown action, in binding order.
@@ -81,21 +89,35 @@ class KeyBar(Widget, can_focus=False):
     def render(self) -> RenderResult:
         key_style = self.get_component_rich_style("keybar--key")
         word_style = self.get_component_rich_style("keybar--description")
-        line = Text(no_wrap=True, overflow="crop")
-        self.spans = []
-        for key, shown, word, enabled in self.shown_keys():
-            start = line.cell_len
-            item = Text.assemble(
-                (f" {shown} ", key_style), (f"{word} " if word else "", word_style)
-            )
+        keys = self.shown_keys()
+        width = self.size.width or self.app.size.width
+        items: list[tuple[Text, str]] = []
+        padded = sum(len(shown) + len(word) + 3 for _, shown, word, _ in keys) <= width
+        for key, shown, word, enabled in keys:
+            if padded:  # like Footer: " key word "
+                item = Text.assemble((f" {shown} ", key_style), (f"{word} ", word_style))
+            else:  # compact: "key word" and one space between keys
+                item = Text.assemble((shown, key_style), (f" {word} " if word else " ", word_style))
             if not enabled:
                 item.stylize("dim")
-            line.append_text(item)
-            self.spans.append((start, line.cell_len, key))
-        return line
+            items.append((item, key))
+        lines = [Text(no_wrap=True, overflow="crop")]
+        self.spans = []
+        for item, key in items:
+            if lines[-1].cell_len and lines[-1].cell_len + item.cell_len > width:
+                lines.append(Text(no_wrap=True, overflow="crop"))
+            start = lines[-1].cell_len
+            lines[-1].append_text(item)
+            self.spans.append((len(lines) - 1, start, lines[-1].cell_len, key))
+        return Text("\n").join(lines)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """One line, or two when the keys do not fit in one."""
+        self.render()
+        return max((line for line, *_ in self.spans), default=0) + 1
 
     def on_click(self, event: events.Click) -> None:
-        for start, end, key in self.spans:
-            if start <= event.x < end:
+        for line, start, end, key in self.spans:
+            if line == event.y and start <= event.x < end:
                 self.app.simulate_key(key)
                 return
