@@ -143,7 +143,8 @@ def test_bug_hunt_edit_in_editor_then_recheck(tmp_path: Path) -> None:
 
 def test_typing_a_filter_word_with_command_letters(tmp_path: Path) -> None:
     """On the real course at 80x24: '/' then 'dead' filters (d is Diagnose, l the language)."""
-    pane = Pane(f"dllab-filter-{os.getpid()}", _dllab(), base_env(tmp_path))
+    env = base_env(tmp_path, DLLAB_LESSONS=str(ROOT / "lessons"))  # a tmux server may hold another
+    pane = Pane(f"dllab-filter-{os.getpid()}", _dllab(), env)
     try:
         pane.wait_for(lambda s: "A. Foundations" in s)
         pane.keys("/")
