@@ -147,6 +147,7 @@ def test_typing_a_filter_word_with_command_letters(tmp_path: Path) -> None:
     pane = Pane(f"dllab-filter-{os.getpid()}", _dllab(), env)
     try:
         pane.wait_for(lambda s: "A. Foundations" in s)
+        time.sleep(0.5)  # keys typed within ~0.1 s of the first paint can be lost at start-up
         pane.keys("/")
         pane.keys("-l", "dead")
         shown = pane.wait_for(lambda s: "Dead ReLUs" in s and "Autograd" not in s.split("\n", 3)[3])

@@ -193,8 +193,12 @@ class HomeScreen(LabScreen):
             self.lab.open_lesson(target)
 
     def action_filter(self) -> None:
-        """Focus the filter box."""
-        self.query_one("#filter", Input).focus()
+        """Focus the filter box, at once: the keys typed right after `/` must land in it.
+
+        (`Widget.focus()` moves the focus on a later turn of the loop, after
+        keys already queued, so 'dead' typed fast opened Diagnose.)
+        """
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_clear_filter(self) -> None:
         """Empty the filter and go back to the list, the highlight where it was."""
