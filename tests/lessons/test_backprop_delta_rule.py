@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.lessons.conftest import claim_values, run_lesson
+from tests.lessons.conftest import claim_values, prediction_between, run_lesson
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -20,6 +20,7 @@ def test_default_run_shows_the_claim(seed: int) -> None:
     l2 = values["first(forgot_fprime['grad_norm/L2'])"] / values["first(autograd['grad_norm/L2'])"]
     l1 = values["first(forgot_fprime['grad_norm/L1'])"] / values["first(autograd['grad_norm/L1'])"]
     assert l2 > 3 and l1 > 10, (l2, l1)
+    prediction_between(run, "backprop-delta-rule", "output_gradient_ratio", 4.0, 5.0)  # 4.06
     # the two correct arms draw the same curve, step for step
     auto = [v for _, v in run.history.series("autograd", "loss").recent()]  # type: ignore[union-attr]
     hand = [v for _, v in run.history.series("by_hand", "loss").recent()]  # type: ignore[union-attr]
