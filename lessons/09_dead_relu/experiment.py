@@ -18,7 +18,7 @@ from dllab.lessonkit.cpu import single_thread
 from dllab.lessonkit.data import digits, minibatches
 from dllab.lessonkit.evaluate import evaluate
 from dllab.lessonkit.models import linear_layers, mlp
-from dllab.probes import dead_fractions
+from dllab.probes import dead_fractions, snapshot, update_ratios
 
 PROBE_EVERY = 10  # dead-unit census over all 1297 training images: cheap at this size
 
@@ -35,6 +35,8 @@ def run(cfg) -> Iterator[dict[str, float]]:
     else:
         opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
+    second = linear_layers(model)[1]
+    layer2_weight = next(f"{n}.weight" for n, m in model.named_modules() if m is second)
     shuffle = torch.Generator().manual_seed(cfg.seed)
     batches: list[torch.Tensor] = []
     with single_thread():  # small tensors: one thread is much faster on a busy CPU
@@ -57,6 +59,9 @@ def run(cfg) -> Iterator[dict[str, float]]:
             # 2. backward and update: a dead unit's weights get exactly zero gradient
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            before = snapshot(model)
             opt.step()
             metrics["loss"] = loss.item()
+            # how far this step moved hidden layer 2's weights, relative to their size
+            metrics["update_ratio"] = update_ratios(before, model)[layer2_weight]
             yield metrics

@@ -16,6 +16,8 @@ def test_default_run_shows_the_claim(seed: int) -> None:
     assert values["max(calm.max_dead)"] < 0.1  # measured 0.023
     assert values["last(hot.max_dead)"] > 0.5  # measured 0.867 / 0.914 (layer 2)
     assert values["max(hot['dead/L1'])"] < 0.05  # measured 0 / 0: zero-mean inputs
+    assert 0.2 < values["first(hot.update_ratio)"] < 0.8  # 0.390 / 0.385 (lr / 0.125 = 0.4)
+    assert values["first(calm.update_ratio)"] < 0.02  # 0.0078 / 0.0077
     assert values["first(negbias.max_dead)"] > 0.5  # measured 0.60 (layer 3, before any step)
     assert values["last(negbias.val_acc)"] < 0.3  # measured 0.11
     assert values["last(calm.val_acc)"] > 0.9  # measured 0.96
