@@ -60,14 +60,6 @@ def workspace_file(lesson: Lesson) -> Path:
     return target
 
 
-def reset_workspace(lesson: Lesson) -> Path:
-    """Put the original broken script back."""
-    assert lesson.bughunt is not None
-    target = workspace_file(lesson)
-    shutil.copyfile(lesson.dir / lesson.bughunt.file, target)
-    return target
-
-
 def solution_path(lesson: Lesson) -> Path:
     """The reference solution (show it only after the hunt is passed)."""
     assert lesson.bughunt is not None
