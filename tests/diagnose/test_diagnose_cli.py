@@ -46,7 +46,7 @@ def test_syntax_error_json_and_exit_code(runner: CliRunner) -> None:
         "status": "syntax-error",
     }
     assert reason["status_text"] == "the script has a syntax error"
-    assert "syntax error" in reason["detail"] and "line" in reason["detail"]
+    assert "syntax error" in reason["detail"] and "syntax_error.py:3" in reason["detail"]
 
 
 def test_missing_file_report(runner: CliRunner) -> None:
