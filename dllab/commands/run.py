@@ -33,7 +33,12 @@ run_options = [
         help="Change a knob (ARM.KNOB=VALUE for one arm). Repeatable.",
     ),
     click.option("--steps", type=int, default=None, help="Steps per arm (default: the lesson's)."),
-    click.option("--seed", type=int, default=None, help="Random seed (default: the lesson's)."),
+    click.option(
+        "--seed",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Random seed, 0 or more (default: the lesson's).",
+    ),
     click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N."),
     click.option("--arm", "arms", multiple=True, help="Run only this arm. Repeatable."),
     click.option(

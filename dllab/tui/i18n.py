@@ -118,6 +118,7 @@ KEY_WORDS_ZH: dict[str, str] = {
     "Knobs": "旋钮",
     "Text": "课文",
     "Edit fix": "编辑修复",
+    "Bug hunt": "找 Bug",
     "Back": "返回",
     "Yes": "是",
     "No": "否",

@@ -60,6 +60,7 @@ class LessonScreen(LabScreen):
         Binding("k", "knobs", "Knobs"),
         Binding("t", "text", "Text", show=False),
         Binding("e", "edit", "Edit fix"),
+        Binding("b", "hunt", "Bug hunt"),
         Binding("g", "predict", "Guess"),
         Binding("w", "sweep", "Sweep"),
         Binding("escape", "back", "Back"),
@@ -399,16 +400,17 @@ class LessonScreen(LabScreen):
         if self.lab.progress.hints_shown(self.lesson.id) >= total:
             self.notify(tr("hint_none", self.lang))
         else:
-            shown = self.lab.progress.show_hint(self.lesson.id)
+            # no toast: it covered the chart for seconds; the hint is in the text, shown now
+            self.lab.progress.show_hint(self.lesson.id)
             self.lab.save_progress()
-            self.notify(
-                self.lesson.text(self.lang).hints[shown - 1],
-                title=f"{tr('hints', self.lang)} {shown}/{total}",
-                timeout=12,
-            )
         self.query_one(TabbedContent).active = "tab-text"
         self.refresh_texts()
         self.query_one("#text-scroll", VerticalScroll).scroll_end(animate=False)
+
+    def action_hunt(self) -> None:
+        """Go to the Bug hunt tab."""
+        if self.lesson.bughunt is not None:
+            self.query_one(TabbedContent).active = "tab-hunt"
 
     def action_answers(self) -> None:
         """Show or hide the answers to the lesson's questions."""
@@ -452,6 +454,7 @@ class LessonScreen(LabScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         absent = {
             "edit": self.lesson.bughunt is None,
+            "hunt": self.lesson.bughunt is None,
             "predict": not self.lesson.predictions,
             "sweep": not self.lesson.sweeps,
         }

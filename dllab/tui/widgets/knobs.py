@@ -2,7 +2,9 @@
 
 A knob that every arm fixes (e.g. the activation in a sigmoid-vs-ReLU lesson)
 gets one input per arm (`ARM.KNOB`), since a shared value would be overridden.
-Values are checked as they are typed with the knob's own `Knob.coerce`.
+Values are checked as they are typed with the knob's own `Knob.coerce`: a
+number field takes only what can make a number (Textual's `Input(type=...)`),
+and an out-of-range or unfinished value says why under its field at once.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class KnobsPanel(VerticalScroll):
     KnobsPanel .knob-label { margin-top: 1; text-style: bold; }
     KnobsPanel .knob-help { color: $text-muted; }
     KnobsPanel Input.-invalid { color: $error; }
+    KnobsPanel .knob-error { color: $error; height: auto; }
     KnobsPanel Select { width: 100%; }
     """
 
@@ -45,6 +48,8 @@ class KnobsPanel(VerticalScroll):
         self.errors: dict[str, str] = {}
         self.fields: dict[str, tuple[Knob | None, Widget]] = {}
         """Setting key ('knob', 'arm.knob', '#steps', '#seed') -> (knob, input widget)."""
+        self.messages: dict[str, Static] = {}
+        """Setting key -> the line under its field that says what is wrong."""
 
     def _defaults(self) -> dict[str, Any]:
         values: dict[str, Any] = {"#steps": self.lesson.steps, "#seed": self.lesson.seed}
@@ -74,6 +79,10 @@ class KnobsPanel(VerticalScroll):
             widget = self._input(key, knob, value)
             self.fields[key] = (knob, widget)
             yield widget
+            message = Static("", classes="knob-error")
+            message.display = False
+            self.messages[key] = message
+            yield message
             if help_text:
                 yield Static(help_text, classes="knob-help")
 
@@ -85,7 +94,9 @@ class KnobsPanel(VerticalScroll):
             )
         if knob is not None and knob.type is KnobType.BOOL:
             return Switch(bool(value), id=wid, animate=False)
-        return Input(_fmt(value), id=wid, compact=True, select_on_focus=True)
+        if knob is not None and knob.type is KnobType.FLOAT:
+            return Input(_fmt(value), id=wid, compact=True, select_on_focus=True, type="number")
+        return Input(_fmt(value), id=wid, compact=True, select_on_focus=True, type="integer")
 
     def _key_of(self, widget: Widget) -> str | None:
         for key, (_, w) in self.fields.items():
@@ -97,8 +108,14 @@ class KnobsPanel(VerticalScroll):
         key = self._key_of(event.input)
         if key is None:
             return
-        error = self._validate(key, event.value)
-        event.input.set_class(bool(error), "-invalid")
+        self._show(key, self._validate(key, event.value))
+
+    def _show(self, key: str, error: str) -> None:
+        """Mark the field and say why under it (or clear both)."""
+        self.fields[key][1].set_class(bool(error), "-invalid")
+        message = self.messages[key]
+        message.update(error)
+        message.display = bool(error)
         if error:
             self.errors[key] = error
         else:
@@ -111,7 +128,8 @@ class KnobsPanel(VerticalScroll):
                 number = int(text)
             except ValueError:
                 return f"{key[1:]} must be a whole number"
-            return f"{key[1:]} must be at least 1" if key == "#steps" and number < 1 else ""
+            least = 1 if key == "#steps" else 0
+            return f"{key[1:]} must be at least {least}" if number < least else ""
         try:
             knob.coerce(text)
         except ValueError as exc:
@@ -174,6 +192,5 @@ class KnobsPanel(VerticalScroll):
         """Every field back to the lesson's default."""
         for key, value in self._defaults().items():
             self.set_value(key, value)
-        self.errors.clear()
-        for _, widget in self.fields.values():
-            widget.remove_class("-invalid")
+        for key in self.fields:
+            self._show(key, "")
