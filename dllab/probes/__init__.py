@@ -19,6 +19,7 @@ from dllab.probes.probability_rows import (
     is_log_probability_rows,
     is_probability_rows,
 )
+from dllab.probes.saved_tensors import saved_tensor_bytes
 from dllab.probes.symmetry import distinct_rows
 from dllab.probes.update_ratio import snapshot, update_ratios
 from dllab.probes.weight_norm import weight_norm
@@ -42,6 +43,7 @@ __all__ = [
     "layer_grad_norms",
     "overfitting_onset",
     "relative_gap",
+    "saved_tensor_bytes",
     "snapshot",
     "total_grad_norm",
     "update_ratios",

@@ -46,7 +46,7 @@ def static_hits(src: Source) -> list[int]:
 
 class EvalWithoutNoGrad(Rule):
     check = "eval-without-no-grad"
-    lesson = "autograd-basics"
+    lesson = "train-eval-modes"
     requires = (
         Event.EVAL_MODE_WITH_GRAD,
         Counter.STEPS_IN_EVAL,

@@ -81,7 +81,7 @@ def explicit_training_lines(src: Source) -> set[int]:
 
 class FunctionalDropout(Rule):
     check = "functional-dropout"
-    lesson = "dropout"
+    lesson = "train-eval-modes"
     requires = (
         Event.FUNCTIONAL_DROPOUT_IN_EVAL,
         Event.EVAL_MODE_WITH_GRAD,

@@ -34,7 +34,7 @@ def eval_blocks(src: Source) -> list[ast.AST]:
 
 class MissingEval(Rule):
     check = "missing-eval"
-    lesson = "dropout"
+    lesson = "train-eval-modes"
     requires = (
         Event.EVAL_IN_TRAIN_MODE,
         Counter.EVAL_FORWARDS_TRAIN_MODE,

@@ -9,7 +9,7 @@ from dllab.diagnose.rules._base import Context, Rule, plural
 
 class MissingTrain(Rule):
     check = "missing-train"
-    lesson = "dropout"
+    lesson = "train-eval-modes"
     requires = (
         Field.COUNTERS,
         Counter.STEPS_AFTER_EVAL_MODE,
