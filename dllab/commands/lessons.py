@@ -102,6 +102,74 @@ def lessons(ctx: click.Context, as_json: bool, lang: str) -> None:
         click.echo(f"Continue with: dllab run {nxt}   (or open the lab: dllab)")
 
 
+@lessons.command("show")
+@click.argument("lesson_id", metavar="LESSON")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+def lessons_show(lesson_id: str, as_json: bool, lang: str) -> None:
+    """Show a lesson's knobs (type, range or choices, default), arms, charts and claim.
+
+    Example: dllab lessons show vanishing-gradients --json
+    """
+    lesson = load_course().lesson(lesson_id)
+    knobs = [
+        {
+            "name": k.name,
+            "type": k.type.value,
+            "default": k.default,
+            "min": k.min,
+            "max": k.max,
+            "log": k.log,
+            "choices": list(k.choices),
+            "allowed": k.describe(),
+            "help": pick(k.help, lang),
+            "set_by_arms": [a.name for a in lesson.arms.values() if k.name in a.settings],
+        }
+        for k in lesson.knobs.values()
+    ]
+    arms = [
+        {"name": a.name, "label": pick(a.label, lang), "settings": a.settings}
+        for a in lesson.arms.values()
+    ]
+    if as_json:
+        data = {
+            "id": lesson.id,
+            "title": pick(lesson.title, lang),
+            "summary": pick(lesson.summary, lang),
+            "steps": lesson.steps,
+            "seed": lesson.seed,
+            "knobs": knobs,
+            "arms": arms,
+            "charts": [c.id for c in lesson.charts],
+            "claims": [pick(c.text, lang) for c in lesson.claims],
+        }
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    console = Console()
+    console.print(f"[bold]{escape(lesson.id)}[/]: {escape(pick(lesson.title, lang))}")
+    console.print(escape(pick(lesson.summary, lang)))
+    console.print(f"steps {lesson.steps} (--steps), seed {lesson.seed} (--seed)")
+    table = Table(title="knobs (--set NAME=VALUE)", title_justify="left")
+    for col in ("knob", "allowed", "default", "help"):
+        table.add_column(col, no_wrap=col != "help")
+    for k in lesson.knobs.values():
+        setters = [a.name for a in lesson.arms.values() if k.name in a.settings]
+        fixed = f" [dim](set by {', '.join(setters)})[/]" if setters else ""
+        table.add_row(
+            k.name,
+            escape(k.describe()) + (" log" if k.log else ""),
+            escape(str(k.default)),
+            escape(pick(k.help, lang)) + fixed,
+        )
+    console.print(table)
+    for a in lesson.arms.values():
+        settings = ", ".join(f"{k}={v}" for k, v in a.settings.items()) or "-"
+        label = escape(pick(a.label, lang))
+        console.print(f"arm [bold]{escape(a.name)}[/] ({label}): {escape(settings)}")
+    for claim in lesson.claims:
+        console.print(f"claim: {escape(pick(claim.text, lang))}")
+
+
 @lessons.command("check")
 def lessons_check() -> None:
     """Validate the whole course; exit 1 on any problem."""
