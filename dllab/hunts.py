@@ -132,3 +132,28 @@ def check_hunt(lesson: Lesson, path: Path | None = None, use_diagnose: bool = Tr
         findings = [f for f in _diagnose_ids(path) if f in lesson.bughunt.absent]
         problems.extend(f"dllab diagnose still reports {f}" for f in findings)
     return HuntResult(not problems, problems, metrics, findings)
+
+
+def verify_hunt(lesson: Lesson, run_scripts: bool = True) -> list[str]:
+    """What is wrong with a lesson's bug hunt itself, as rustlings' own check does ([] if fine).
+
+    Every `absent` id must be a real diagnose check; with `run_scripts`, the shipped
+    broken script must miss its `expect` and the reference solution must meet it.
+    """
+    from dllab.diagnose.rules import CHECKS  # imported when used: it pulls in the rules
+
+    assert lesson.bughunt is not None
+    where = f"{lesson.dir / 'lesson.toml'} [bughunt]"
+    problems = [
+        f"{where}: absent names {check!r}, which is not a diagnose check"
+        for check in lesson.bughunt.absent
+        if check not in CHECKS
+    ]
+    if not run_scripts:
+        return problems
+    broken = check_hunt(lesson, lesson.dir / lesson.bughunt.file, use_diagnose=False)
+    if broken.passed:
+        problems.append(f"{where}: the shipped {lesson.bughunt.file} already meets its expect")
+    fixed = check_hunt(lesson, solution_path(lesson), use_diagnose=False)
+    problems.extend(f"{where}: {lesson.bughunt.solution}: {p}" for p in fixed.problems)
+    return problems

@@ -171,12 +171,26 @@ def lessons_show(lesson_id: str, as_json: bool, lang: str) -> None:
 
 
 @lessons.command("check")
-def lessons_check() -> None:
+@click.option(
+    "--hunts",
+    "run_hunts",
+    is_flag=True,
+    help="Also run every bug hunt: the broken script must miss its expect, the solution meet it.",
+)
+def lessons_check(run_hunts: bool) -> None:
     """Validate the whole course; exit 1 on any problem."""
     from dllab.curriculum.check import check_course
+    from dllab.curriculum.loader import load_course
+    from dllab.hunts import verify_hunt
     from dllab.paths import lessons_dir
 
     good, problems = check_course(lessons_dir())
+    for lesson in load_course(lessons_dir()).lessons if good else []:
+        if lesson.bughunt is not None and lesson.id in good:
+            found = verify_hunt(lesson, run_scripts=run_hunts)
+            problems.extend(found)
+            if found:
+                good.remove(lesson.id)
     for problem in problems:
         click.echo(f"✗ {problem}", err=True)
     click.echo(f"{len(good)} lesson(s) valid, {len(problems)} problem(s).")

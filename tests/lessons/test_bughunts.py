@@ -8,13 +8,14 @@ lessons were written); the solution must always meet the lesson's own `expect`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 
 from dllab.curriculum.loader import load_course
 from dllab.curriculum.model import Lesson
-from dllab.hunts import check_hunt
+from dllab.hunts import check_hunt, verify_hunt
 
 FLOOR_10 = math.log(1 + 9 / math.e)  # 1.4612: CE on probabilities over 10 classes never goes lower
 
@@ -67,3 +68,22 @@ def test_diagnose_finds_the_bug_and_not_the_fix(lesson: Lesson) -> None:
     fixed = check_hunt(lesson, lesson.dir / "solution.py")
     assert fixed.passed, fixed.problems
     assert fixed.findings == []
+
+
+def test_every_absent_id_is_a_diagnose_check() -> None:
+    """`dllab lessons check` (static part): no hunt names a check diagnose does not have."""
+    for lesson in HUNTS:
+        assert verify_hunt(lesson, run_scripts=False) == [], lesson.id
+
+
+def test_lessons_check_catches_a_hunt_that_cannot_fail() -> None:
+    """A hunt whose 'broken' script is the solution, and whose absent id is misspelt, is reported twice."""
+    lesson = load_course().lesson("residual-connections")  # the fastest hunt (~3 s a script)
+    assert lesson.bughunt is not None
+    hunt = dataclasses.replace(
+        lesson.bughunt, file=lesson.bughunt.solution, absent=("unregistered-module",)
+    )
+    problems = verify_hunt(dataclasses.replace(lesson, bughunt=hunt))
+    assert len(problems) == 2, problems
+    assert "'unregistered-module', which is not a diagnose check" in problems[0]
+    assert "already meets its expect" in problems[1]
