@@ -467,3 +467,42 @@ def draw_sweep(
     if log_x and drew:
         plt.xticks(*log_ticks(min(xs), max(xs)))
     return legend
+
+
+# -- several recorded runs on the same axes (`dllab runs compare`) --
+def draw_compare(
+    plt: Any,
+    title: str,
+    metric: str,
+    runs: Sequence[tuple[str, RunHistory, Sequence[str]]],
+    *,
+    width: int = 80,
+    marker: str = "braille",
+    colors: bool = True,
+    log_y: bool = False,
+) -> list[LegendEntry]:
+    """One metric of several runs: a colour (or marker) per run and arm, stable in run order.
+
+    `runs` are (label, history, arms); an arm is named only when a run has more than one.
+    """
+    plt.clear_data()
+    plt.title(title)
+    plt.xlabel("step")
+    markers = Markers(marker, colors)
+    legend: list[LegendEntry] = []
+    drawn: list[float] = []
+    index = 0
+    for label, history, arms in runs:
+        for arm in arms:
+            xs, ys = _finite_xy(history.points(arm, metric, max(20, 2 * width)), log_y)
+            if not xs:
+                continue
+            color, mark = arm_color(index), markers.next()
+            index += 1
+            plt.plot(xs, ys, marker=mark, color=color)
+            legend.append(LegendEntry(f"{label} {arm}" if len(arms) > 1 else label, color, mark))
+            drawn += ys
+    plt.yscale("log" if log_y and drawn else "linear")
+    if log_y and drawn:
+        plt.yticks(*log_ticks(min(drawn), max(drawn)))
+    return legend

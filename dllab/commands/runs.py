@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from dllab.commands.options import visdom_option
 from dllab.engine.events import RunStarted
@@ -104,3 +106,56 @@ def replay(run_id: str, visdom_url: str | None) -> None:
     writer.on_metrics(list(record.points()))
     if record.result is not None:
         click.echo(json.dumps(record.result, ensure_ascii=False, separators=(",", ":")))
+
+
+@runs.command("compare", epilog=RUN_ID_HELP)
+@click.argument("run_ids", metavar="RUN...", nargs=-1, required=True)
+@click.option(
+    "--metric", default=None, help="The metric to draw (default: the lesson's first chart's)."
+)
+@click.option("--log-y", is_flag=True, help="A log-scale y axis.")
+def compare(run_ids: tuple[str, ...], metric: str | None, log_y: bool) -> None:
+    """Draw recorded runs of one lesson on the same axes, labelled by what differed.
+
+    Example: dllab runs compare latest decay-20261202-0158 --metric loss
+    """
+    import shutil
+
+    import plotext as plt
+
+    from dllab.charts import draw_compare, legend_text
+    from dllab.commands.lab import ASCII_TERMS
+    from dllab.compare import compare_runs
+    from dllab.curriculum.loader import load_course
+
+    records = [find_run(r) for r in run_ids]
+    lesson_id = str(records[0].meta.get("lesson", ""))
+    default = "loss"
+    try:
+        lesson = load_course().lesson(lesson_id)
+        default = next((c.metrics[0] for c in lesson.charts if c.metrics), default)
+    except Exception:  # a run of a lesson no longer in the course still compares on "loss"
+        pass
+    name, compared = compare_runs(records, metric, default)
+    colors = "NO_COLOR" not in os.environ
+    marker = "*" if os.environ.get("TERM", "") in ASCII_TERMS else "braille"
+    width, height = shutil.get_terminal_size((100, 30))
+    plt.clear_figure()
+    plt.plotsize(width - 1, max(10, min(height - 4, 30)))
+    plt.theme("clear")
+    title = f"{lesson_id}: {name}"
+    legend = draw_compare(
+        plt,
+        title,
+        name,
+        [(run.label, run.history, run.arms) for run in compared],
+        width=width,
+        marker=marker,
+        colors=colors,
+        log_y=log_y,
+    )
+    console = Console(no_color=not colors)
+    console.print(Text.from_ansi(plt.build()))
+    console.print(legend_text(legend, colors=colors))
+    for run in compared:
+        console.print(f"{run.run_id}: {run.label}", highlight=False)
