@@ -10,6 +10,7 @@ from __future__ import annotations
 from dllab.probes._base import HookProbe
 from dllab.probes.activation_spread import activation_spreads
 from dllab.probes.activation_stats import ActivationStatsProbe, activation_stds
+from dllab.probes.confusion import confusion_matrix, precisions, recalls
 from dllab.probes.dead_units import DeadUnitProbe, activation_types, dead_fractions, fired_units
 from dllab.probes.grad_norm import first_last_ratio, layer_grad_norms, total_grad_norm
 from dllab.probes.loss_gap import Overfitting, overfitting_onset, relative_gap
@@ -33,6 +34,7 @@ __all__ = [
     "activation_spreads",
     "activation_stds",
     "activation_types",
+    "confusion_matrix",
     "dead_fractions",
     "distinct_rows",
     "fired_units",
@@ -42,6 +44,8 @@ __all__ = [
     "is_probability_rows",
     "layer_grad_norms",
     "overfitting_onset",
+    "precisions",
+    "recalls",
     "relative_gap",
     "saved_tensor_bytes",
     "snapshot",
