@@ -181,13 +181,14 @@ def lab_in_pty(
         app.send("\r")
         app.wait_for("press r to run", m)
         time.sleep(0.5)
-        # steps: k focuses the first knob (steps); type over it, leave the input, run
-        app.send("k")
-        time.sleep(0.3)
-        app.send(str(steps))
-        time.sleep(0.2)
-        app.send("\x1b")
-        time.sleep(0.3)
+        if steps != lesson.steps:
+            # steps: k focuses the first knob (steps); type over it, leave the input, run
+            app.send("k")
+            time.sleep(0.3)
+            app.send(str(steps))
+            time.sleep(0.2)
+            app.send("\x1b")
+            time.sleep(0.6)
         idle: list[float] = []
         chart = 0
         for _ in range(12 if keys else 0):  # baseline: the same key with nothing training
@@ -199,7 +200,7 @@ def lab_in_pty(
             time.sleep(0.3)
         m = app.mark()
         app.send("r")
-        t_run = app.wait_for(" running", m, 60)
+        t_run = app.wait_for("steps/s", m, 60)  # the status line once steps arrive
         cpu0 = app.cpu_s()
         latencies: dict[str, list[float]] = {"c (next chart)": [], "l (language)": []}
         lang, presses = "en", 0
