@@ -64,10 +64,23 @@ class KeyBar(Widget, can_focus=False):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, _screen: object) -> None:
-        self.refresh(layout=True)
+        self._refresh_keys()
 
     def on_resize(self) -> None:
-        self.refresh(layout=True)
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Repaint; ask for a layout only when the bar needs another number of lines.
+
+        The signal fires on every focus change and language switch, and a layout
+        pass of the whole screen costs far more than repainting one line.
+        """
+        lines = self._lines()
+        self.refresh(layout=lines != self.size.height)
+
+    def _lines(self) -> int:
+        self.render()
+        return max((line for line, *_ in self.spans), default=0) + 1
 
     def shown_keys(self) -> list[tuple[str, str, str, bool]]:
         """(key, key as shown, word, enabled) per shown action, in binding order.
@@ -113,8 +126,7 @@ class KeyBar(Widget, can_focus=False):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """One line, or two when the keys do not fit in one."""
-        self.render()
-        return max((line for line, *_ in self.spans), default=0) + 1
+        return self._lines()
 
     def on_click(self, event: events.Click) -> None:
         for line, start, end, key in self.spans:
