@@ -14,6 +14,7 @@ TOY = Path(__file__).parent / "engine" / "toy_course"
 DEADLINE_S = 120
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("as_json", [True, False], ids=["json", "plain"])
 def test_a_closed_stdout_ends_the_run_quietly_and_keeps_the_record(

@@ -57,6 +57,7 @@ def test_json_stream_schema() -> None:
     assert isinstance(end["elapsed_s"], float)
 
 
+@pytest.mark.slow
 def test_json_nan_is_null_and_stdout_stays_json() -> None:
     out = dllab("run", "toy", "--json", "--steps", "6", "--set", "nan_at=3")
     lines = [json.loads(line) for line in out.stdout.splitlines()]
@@ -66,6 +67,7 @@ def test_json_nan_is_null_and_stdout_stays_json() -> None:
     assert nans and lines[-1]["arms"] == {"slow": "diverged", "fast": "diverged"}
 
 
+@pytest.mark.slow
 def test_failed_run_json_and_exit_code() -> None:
     out = dllab("run", "toy", "--json", "--set", "fail_at=2")
     end = json.loads(out.stdout.splitlines()[-1])
@@ -78,6 +80,7 @@ def test_failed_run_json_and_exit_code() -> None:
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_plain_output_when_not_a_tty() -> None:
     out = dllab("run", "toy", "--steps", "20")
     assert out.returncode == 0
@@ -87,6 +90,7 @@ def test_plain_output_when_not_a_tty() -> None:
     assert "[slow] step 10/20 loss=" in out.stdout and "[fast] step 20/20" in out.stdout
 
 
+@pytest.mark.slow
 def test_check_exit_codes() -> None:
     assert dllab("check", "toy").returncode == 0
     # with equal learning rates the fast arm is not faster: the claim fails
@@ -119,6 +123,7 @@ def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], message: str) -
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_cuda_without_cuda_is_a_clear_error() -> None:
     import torch
 
@@ -144,6 +149,7 @@ def test_malformed_manifest_is_reported(tmp_path: Path) -> None:
     assert out.returncode == 1 and out.stderr.count("invalid TOML") == 1
 
 
+@pytest.mark.slow
 def test_lessons_json_and_progress_after_a_passing_check(dllab_home: Path) -> None:
     assert dllab("check", "toy").returncode == 0
     data = json.loads(dllab("lessons", "--json").stdout)
@@ -151,6 +157,7 @@ def test_lessons_json_and_progress_after_a_passing_check(dllab_home: Path) -> No
     assert data["lessons"][0]["arms"] == ["slow", "fast"]
 
 
+@pytest.mark.slow
 def test_runs_list_show_replay(dllab_home: Path) -> None:
     assert dllab("run", "toy", "--steps", "3", "--json").returncode == 0
     listing = dllab("runs")
@@ -169,6 +176,7 @@ def test_corrupt_progress_is_moved_aside(dllab_home: Path) -> None:
     assert list(dllab_home.glob("progress.json.corrupt-*"))
 
 
+@pytest.mark.slow
 def test_check_bughunt_verifies_a_fix(dllab_home: Path) -> None:
     """The broken script fails with reasons, the reference fix passes; both through the real CLI."""
     folder = Path(__file__).parent.parent / "lessons" / "05_logits_not_probabilities"

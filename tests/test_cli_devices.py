@@ -17,6 +17,7 @@ def _end(stdout: str) -> dict[str, object]:
     return dict(end)
 
 
+@pytest.mark.slow
 def test_predict_json_end_line_and_progress(dllab_home: Path) -> None:
     out = dllab("run", "toy", "--json", "--predict", "fast_w=1e-11", "--predict", "slow_w=0.3")
     assert out.returncode == 0, out.stderr
@@ -37,6 +38,7 @@ def test_predict_json_end_line_and_progress(dllab_home: Path) -> None:
     assert kept["slow_w"]["value"] == pytest.approx(0.98**50, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_unguessed_prediction_is_measured_not_judged() -> None:
     out = dllab("run", "toy", "--json", "--steps", "5")
     rows = _end(out.stdout)["predictions"]
@@ -45,6 +47,7 @@ def test_unguessed_prediction_is_measured_not_judged() -> None:
     assert rows[0]["error"] is None and rows[0]["close"] is None  # type: ignore[index]
 
 
+@pytest.mark.slow
 def test_check_prints_the_verdict_and_the_explanation() -> None:
     out = dllab("check", "toy", "--predict", "fast_w=1e-10")
     assert out.returncode == 0, out.stderr
@@ -72,6 +75,7 @@ def test_bad_guess_is_one_line_and_exit_2(args: tuple[str, ...], message: str) -
     assert message in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_shared_setting_fixed_by_the_arms_is_an_error() -> None:
     out = dllab("run", "toy", "--set", "lr=0.5")
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
@@ -90,6 +94,7 @@ def test_real_lesson_loss_fixed_by_every_arm() -> None:
     assert "--set bce.loss=mse" in out.stderr
 
 
+@pytest.mark.slow
 def test_the_record_says_what_each_arm_ran(dllab_home: Path) -> None:
     out = dllab("run", "toy", "--json", "--steps", "3", "--set", "fast.lr=0.3", "--set", "w0=2")
     assert out.returncode == 0, out.stderr

@@ -99,8 +99,10 @@ class VisdomMirror(Subscriber):
             must hop to its UI thread (`App.call_from_thread`/`post_message`). Default: stderr.
         lesson: the run's lesson, if the caller has it (else loaded by id on the mirror thread).
         lang: language of the window titles.
-        end_timeout_s: how long `on_run_end` waits for the last batch (headless runs exit right
-            after it). The lab can pass 0: its process lives on, so the thread still finishes.
+        end_timeout_s: how long `on_run_end` waits for the mirror to make progress (headless
+            runs exit right after it): it waits while the server keeps taking batches, and gives
+            up after this long without one. The lab can pass 0: its process lives on, so the
+            thread still finishes.
 
     `state` ("idle", "up", "down", "ended") can be polled for a status line. Use one mirror
     per run (its thread ends with the run).
@@ -145,6 +147,8 @@ class VisdomMirror(Subscriber):
         self._wake = threading.Event()
         self._run_id = ""
         self._warned = False
+        self._progress_at = time.monotonic()
+        """When the mirror last got somewhere (started, loaded the lesson, had a batch taken)."""
 
     # -- engine thread: enqueue only -------------------------------------------
     def on_run_start(self, event: RunStarted) -> None:
@@ -167,8 +171,14 @@ class VisdomMirror(Subscriber):
             return
         self._queue.append(_END)
         self._wake.set()
-        if self.state != "down":
-            self._thread.join(self.end_timeout_s)
+        # Wait while the mirror gets somewhere, not a fixed time: on a loaded machine a local
+        # server can take seconds per batch and still take them all. A server that is down
+        # costs no wait (the record keeps every point for `dllab runs replay`).
+        self._progress_at = time.monotonic()  # the last batch was just queued
+        while self.state != "down" and self._thread.is_alive():
+            if time.monotonic() - self._progress_at > self.end_timeout_s:
+                break
+            self._thread.join(0.1)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the mirror thread to finish (after the run ended); True if it did."""
@@ -185,6 +195,7 @@ class VisdomMirror(Subscriber):
 
                 self.lesson = load_course().lesson(event.lesson)
             windows = chart_windows(self.lesson.charts, event.arms, self.lang)
+            self._progress_at = time.monotonic()
         except Exception as exc:  # a mirror must never take the run down
             self._notice(f"Visdom mirror off: {exc}")
             return
@@ -247,6 +258,7 @@ class VisdomMirror(Subscriber):
             self._notice(f"Visdom at {self.url} answers again; mirroring resumed.")
         self.state = "up"
         self.sent_points += pending
+        self._progress_at = time.monotonic()
         return True
 
     def _down(self, reason: str) -> None:

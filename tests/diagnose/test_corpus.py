@@ -15,6 +15,10 @@ from dllab.diagnose.api import diagnose_file
 from dllab.diagnose.report import Report
 from dllab.diagnose.rules import CHECKS
 
+# Diagnoses the whole corpus (one child per script) before the first test, whose deadline
+# therefore covers them all (each child still has its own time limit).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
 CORPUS = Path(__file__).parent / "corpus"
 BUGGY = sorted((CORPUS / "buggy").glob("*.py"))
 CLEAN = sorted((CORPUS / "clean").glob("*.py"))

@@ -69,6 +69,7 @@ def test_raising_script_reports_error_and_line() -> None:
     assert "RuntimeError" in reason["log_tail"]
 
 
+@pytest.mark.slow
 def test_sys_exit_is_reported() -> None:
     report = diagnose_file(FAILURES / "exits.py")
     assert report.status == "exit"
@@ -77,6 +78,7 @@ def test_sys_exit_is_reported() -> None:
     assert report.exit_code() == exit_codes.USAGE
 
 
+@pytest.mark.slow
 def test_hang_after_training_stops_at_time_limit_with_a_report() -> None:
     report = diagnose_file(FAILURES / "hangs.py", time_limit=4)
     assert report.status == "time-limit"
@@ -86,6 +88,7 @@ def test_hang_after_training_stops_at_time_limit_with_a_report() -> None:
     assert report.seconds < 4 + 8 + 10
 
 
+@pytest.mark.slow
 def test_hang_before_any_step_cannot_be_diagnosed() -> None:
     report = diagnose_file(FAILURES / "hangs_before_training.py", time_limit=2)
     assert report.status == "time-limit"
@@ -93,6 +96,7 @@ def test_hang_before_any_step_cannot_be_diagnosed() -> None:
     assert report.exit_code() == exit_codes.USAGE
 
 
+@pytest.mark.slow
 def test_segfault_is_a_crash_report() -> None:
     report = diagnose_file(FAILURES / "segfault.py")
     assert report.status == "crashed"
@@ -101,6 +105,7 @@ def test_segfault_is_a_crash_report() -> None:
     assert report.exit_code() == exit_codes.USAGE
 
 
+@pytest.mark.slow
 def test_nan_is_a_finding_and_exit_1_via_cli() -> None:
     proc = cli(str(CORPUS / "buggy" / "nan_log.py"), "--json")
     doc = json.loads(proc.stdout)
@@ -111,6 +116,7 @@ def test_nan_is_a_finding_and_exit_1_via_cli() -> None:
     assert finding["location"]["line"] == 13  # the backward() of the infinite loss
 
 
+@pytest.mark.slow
 def test_json_stdout_is_clean_when_the_script_writes_to_fds_1_and_2() -> None:
     proc = cli(str(FAILURES / "noisy.py"), "--json", "--fail-on", "info")
     assert proc.returncode == exit_codes.OK, proc.stdout + proc.stderr
@@ -120,6 +126,7 @@ def test_json_stdout_is_clean_when_the_script_writes_to_fds_1_and_2() -> None:
     assert "hello" not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_max_steps_stops_a_loop_that_swallows_exceptions() -> None:
     report = diagnose_file(FAILURES / "catches_everything.py", max_steps=5)
     assert report.status == "max-steps"
@@ -127,6 +134,7 @@ def test_max_steps_stops_a_loop_that_swallows_exceptions() -> None:
     assert report.exit_code() == exit_codes.OK
 
 
+@pytest.mark.slow
 def test_argv_sibling_imports_and_cwd() -> None:
     """`-- --epochs 3` reaches the script; its folder is importable; cwd is the caller's."""
     proc = cli("train.py", "--json", "--", "--epochs", "3", cwd=PROJECT)
@@ -137,6 +145,7 @@ def test_argv_sibling_imports_and_cwd() -> None:
     assert proc.returncode == 0
 
 
+@pytest.mark.slow
 def test_model_only_mode_does_not_run_the_main_block() -> None:
     report = diagnose_file(
         PROJECT / "model_only.py", model="Net()", input_shape=(1, 28, 28), classes=10, max_steps=20
@@ -147,6 +156,7 @@ def test_model_only_mode_does_not_run_the_main_block() -> None:
     assert list(report.grad_norms) == ["conv", "fc"]
 
 
+@pytest.mark.slow
 def test_model_only_mode_finds_a_softmax_head() -> None:
     report = diagnose_file(
         PROJECT / "model_only.py",
@@ -160,6 +170,7 @@ def test_model_only_mode_finds_a_softmax_head() -> None:
     assert finding.location.line == 15  # the softmax in forward()
 
 
+@pytest.mark.slow
 def test_model_only_mode_rejects_a_wrong_class_count() -> None:
     report = diagnose_file(
         PROJECT / "model_only.py", model="Net()", input_shape=(1, 28, 28), classes=3, max_steps=5

@@ -11,6 +11,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from dllab.diagnose.api import diagnose_file
 from dllab.diagnose.runner import Progress
 
@@ -35,6 +37,7 @@ def script(tmp_path: Path, body: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_progress_reports_steps_and_losses_while_the_script_runs(tmp_path: Path) -> None:
     # The child rewrites its observations after each of the first 3 steps, then once a second.
     path = script(tmp_path, "train(3)\ntime.sleep(2.0)\ntrain(7)\n")
@@ -46,6 +49,7 @@ def test_progress_reports_steps_and_losses_while_the_script_runs(tmp_path: Path)
     assert during[-1].train_loss is not None and during[-1].val_loss is None
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_script_and_reports_what_was_seen(tmp_path: Path) -> None:
     marker = tmp_path / "started"
     path = script(
@@ -75,6 +79,7 @@ def test_ctrl_c_stops_the_script_and_reports_what_was_seen(tmp_path: Path) -> No
     assert "Aborted" not in stderr
 
 
+@pytest.mark.slow
 def test_no_progress_line_on_a_pipe(tmp_path: Path) -> None:
     path = script(tmp_path, "train(3)\n")
     proc = subprocess.run(

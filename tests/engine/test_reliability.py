@@ -18,6 +18,8 @@ from tests.engine.conftest import toy_config, toy_lesson
 from tests.engine.test_run import Collect, curve
 
 MODES = [pytest.param(False, id="thread"), pytest.param(True, id="child")]
+MODES_QUICK_THREAD = [MODES[0], pytest.param(True, id="child", marks=pytest.mark.slow)]
+"""The quick loop keeps one child-mode case (the raising subscriber); the rest run in full."""
 DEADLINE_S = 60.0
 
 pytestmark = pytest.mark.timeout(180)
@@ -89,7 +91,7 @@ def test_a_raising_subscriber_is_dropped_and_the_run_goes_on(isolate: bool) -> N
     assert "RaisesOnMetrics dropped" in record.result["message"]  # type: ignore[index]
 
 
-@pytest.mark.parametrize("isolate", MODES)
+@pytest.mark.parametrize("isolate", MODES_QUICK_THREAD)
 def test_a_full_disk_under_the_record_drops_the_record_not_the_run(isolate: bool) -> None:
     collect, sabotage = Collect(), Sabotage(_disk_full)
     run = Run(toy_lesson(), toy_config(), [sabotage, collect], isolate=isolate)
@@ -107,7 +109,7 @@ def test_a_full_disk_under_the_record_drops_the_record_not_the_run(isolate: bool
     assert "record incomplete: OSError" in (record.dir / "run.log").read_text()
 
 
-@pytest.mark.parametrize("isolate", MODES)
+@pytest.mark.parametrize("isolate", MODES_QUICK_THREAD)
 def test_a_record_folder_that_goes_away_mid_run_still_ends_the_run(isolate: bool) -> None:
     collect, sabotage = Collect(), Sabotage(_folder_gone)
     run = Run(toy_lesson(), toy_config(), [sabotage, collect], isolate=isolate)

@@ -129,6 +129,7 @@ def test_chart_draws_curves_on_log_axes_with_vlines() -> None:
     assert "1e-1" in text and "●" in text  # decade ticks, measured points
 
 
+@pytest.mark.slow
 def test_cli_sweep_json_lines_then_summary() -> None:
     out = dllab("sweep", "toy", "w0=0.1:10", "--points", "3", "--steps", "3", "--json")
     assert out.returncode == 0, out.stderr
@@ -139,6 +140,7 @@ def test_cli_sweep_json_lines_then_summary() -> None:
     assert lines[-1]["knob"] == "w0" and lines[-1]["sweep"] == "w0" and lines[-1]["log_y"] is True
 
 
+@pytest.mark.slow
 def test_cli_sweep_plain_prints_points_and_the_chart() -> None:
     out = dllab("sweep", "toy", "--points", "2", "--seeds", "2")
     assert out.returncode == 0, out.stderr

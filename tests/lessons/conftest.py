@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +71,15 @@ def prediction_between(run: Run, lesson_id: str, prediction_id: str, lo: float, 
     expr = next(p.expr for p in lesson.predictions if p.id == prediction_id)
     verdict = Check(f"{lo} < ({expr}) < {hi}").evaluate(run.history)
     assert verdict.passed, (prediction_id, expr, verdict.values, verdict.error)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in tests/lessons/ trains a real lesson or runs its scripts: all are `slow`.
+
+    Done here, not per file, so a new lesson's test file joins the full suite, not the
+    quick loop, without a marker to remember.
+    """
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.slow)

@@ -1,7 +1,8 @@
 """Every bug hunt in the course: the shipped script is broken, the reference solution fixes it.
 
 One parametrized test for all lessons with a `[bughunt]` table, so a new bug hunt is
-checked the moment it is added to the manifest. BROKEN holds, per lesson, how far the
+checked the moment it is added to the manifest. Each script runs once as it is and once
+under `dllab diagnose`, all of them side by side, before the tests read the outcomes. BROKEN holds, per lesson, how far the
 broken script measurably misses (the numbers in comments were measured when the
 lessons were written); the solution must always meet the lesson's own `expect`.
 """
@@ -10,12 +11,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pytest
 
 from dllab.curriculum.loader import load_course
 from dllab.curriculum.model import Lesson
-from dllab.hunts import check_hunt, verify_hunt
+from dllab.hunts import TIME_LIMIT_S, HuntResult, check_hunt, verify_hunt
+
+# The fixture runs every script before the first test that reads it: that test's deadline
+# covers them all (each script still has its own, `TIME_LIMIT_S`).
+pytestmark = pytest.mark.timeout(1800)
+
+WORKERS = max(2, min(4, os.cpu_count() or 1))
+"""Scripts run side by side (each its own process, one thread each)."""
 
 FLOOR_10 = math.log(1 + 9 / math.e)  # 1.4612: CE on probabilities over 10 classes never goes lower
 
@@ -44,30 +56,67 @@ def test_the_course_has_its_bug_hunts() -> None:
     assert {lesson.id for lesson in HUNTS} >= set(BROKEN)
 
 
+@dataclass
+class Outcome:
+    """One script's plain run (its RESULT against `expect`) and its diagnose findings."""
+
+    hunt: HuntResult
+    findings: set[str] | None
+    """None when the lesson lists no `absent` checks (diagnose is not run)."""
+
+
+def _outcome(lesson: Lesson, file: str) -> Outcome:
+    assert lesson.bughunt is not None
+    path = lesson.dir / file
+    hunt = check_hunt(lesson, path, use_diagnose=False)
+    findings = None
+    if lesson.bughunt.absent:
+        from dllab.diagnose.api import diagnose_file
+
+        report = diagnose_file(path, time_limit=TIME_LIMIT_S)
+        findings = {f.check for f in report.findings}
+    return Outcome(hunt, findings)
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> Iterator[dict[tuple[str, str], Outcome]]:
+    """Every hunt's broken script and solution, each run once plainly and once under diagnose.
+
+    The scripts are independent processes: they run side by side (one thread each).
+    """
+    jobs = [(lesson, f) for lesson in HUNTS for f in ("bughunt.py", "solution.py")]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OMP_NUM_THREADS", "1")
+        with ThreadPoolExecutor(WORKERS) as pool:
+            done = list(pool.map(lambda job: _outcome(*job), jobs))
+        yield {(lesson.id, f): outcome for (lesson, f), outcome in zip(jobs, done, strict=True)}
+
+
 @pytest.mark.parametrize("lesson", HUNTS, ids=lambda lesson: lesson.id)
-def test_broken_script_misses_and_solution_meets_expect(lesson: Lesson) -> None:
-    broken = check_hunt(lesson, lesson.dir / "bughunt.py", use_diagnose=False)
+def test_broken_script_misses_and_solution_meets_expect(
+    lesson: Lesson, outcomes: dict[tuple[str, str], Outcome]
+) -> None:
+    broken = outcomes[lesson.id, "bughunt.py"].hunt
     assert not broken.passed, "the shipped bug hunt already passes"
     for metric, (op, bound) in BROKEN.get(lesson.id, {}).items():
         value = broken.metrics[metric]
         assert value < bound if op == "<" else value > bound, (metric, value)
-    fixed = check_hunt(lesson, lesson.dir / "solution.py", use_diagnose=False)
+    fixed = outcomes[lesson.id, "solution.py"].hunt
     assert fixed.passed, fixed.problems
 
 
 @pytest.mark.parametrize("lesson", HUNTS, ids=lambda lesson: lesson.id)
-def test_diagnose_finds_the_bug_and_not_the_fix(lesson: Lesson) -> None:
+def test_diagnose_finds_the_bug_and_not_the_fix(
+    lesson: Lesson, outcomes: dict[tuple[str, str], Outcome]
+) -> None:
     """`dllab diagnose` reports every `absent` check on the broken script and nothing on the fix."""
-    pytest.importorskip("dllab.diagnose.api")
     assert lesson.bughunt is not None
     if not lesson.bughunt.absent:
         pytest.skip("no diagnose check covers this bug (the hunt is verified by its expect alone)")
-    broken = check_hunt(lesson, lesson.dir / "bughunt.py")
-    assert not broken.passed
-    assert set(lesson.bughunt.absent) <= set(broken.findings), broken.findings
-    fixed = check_hunt(lesson, lesson.dir / "solution.py")
-    assert fixed.passed, fixed.problems
-    assert fixed.findings == []
+    broken = outcomes[lesson.id, "bughunt.py"].findings
+    assert broken is not None and set(lesson.bughunt.absent) <= broken, broken
+    fixed = outcomes[lesson.id, "solution.py"].findings
+    assert fixed is not None and not fixed & set(lesson.bughunt.absent), fixed
 
 
 def test_every_absent_id_is_a_diagnose_check() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 PROBE = """
 import atexit, sys
 def report():
@@ -30,6 +32,7 @@ def test_help_imports_neither_visdom_nor_torch() -> None:
     assert loaded("--help") == "LOADED  MIRROR False"
 
 
+@pytest.mark.slow
 def test_run_without_visdom_does_not_import_it() -> None:
     assert (
         loaded("run", "vanishing-gradients", "--steps", "2", "--json")
@@ -37,6 +40,7 @@ def test_run_without_visdom_does_not_import_it() -> None:
     )
 
 
+@pytest.mark.slow
 def test_run_with_visdom_mirrors_without_importing_visdom() -> None:
     """The mirror speaks HTTP with the standard library (a dead port: the run still completes)."""
     from tests.mirrors.conftest import free_port

@@ -14,6 +14,8 @@ from tests.mirrors.conftest import VisdomServer, assert_mirrored, free_port, jso
 if importlib.util.find_spec("visdom") is None:
     pytest.skip("visdom is not installed (pip install 'dllab[visdom]')", allow_module_level=True)
 
+pytestmark = pytest.mark.slow  # a real Visdom server and real lesson runs
+
 LESSON = "vanishing-gradients"
 
 

@@ -53,6 +53,7 @@ def wait_for(condition, what: str, timeout: float = 60.0) -> None:  # type: igno
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_outage_mid_run(visdom_server: VisdomServer, tmp_path: Path) -> None:
     lesson = load_course().lesson(LESSON)
     config = apply_settings(lesson, default_config(lesson), [])

@@ -76,6 +76,7 @@ def test_bars_at_first_keep_the_first_value_and_xy_pairs_by_step() -> None:
     assert body["data"][1]["x"] == [1.0]  # the marks go with the window's creation
 
 
+@pytest.mark.slow
 @needs_visdom
 def test_mirror_report_sends_the_per_layer_charts(visdom_server: VisdomServer) -> None:
     from dllab.mirrors.report import mirror_layer_charts
@@ -110,6 +111,7 @@ def test_mirror_report_with_the_server_down_is_one_notice() -> None:
     assert len(notices) == 1 and "not reachable" in notices[0]
 
 
+@pytest.mark.slow
 @needs_visdom
 def test_xy_and_heat_windows_round_trip(visdom_server: VisdomServer) -> None:
     """Trajectories append across requests; heat maps are replaced whole."""

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +36,7 @@ def listening(port: int) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc/net/tcp")
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_binds_loopback_only_and_starts_offline(dllab_home: Path, stop: signal.Signals) -> None:
@@ -87,7 +87,6 @@ def test_port_in_use_is_a_clear_error(dllab_home: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        start = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "dllab", "visdom", "--port", str(port)],
             capture_output=True,
@@ -96,4 +95,3 @@ def test_port_in_use_is_a_clear_error(dllab_home: Path) -> None:
         )
     assert done.returncode == 2
     assert "in use" in done.stderr
-    assert time.monotonic() - start < 30

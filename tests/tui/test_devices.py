@@ -88,6 +88,7 @@ def lesson_screen(app: LabApp) -> LessonScreen:
     return app.screen
 
 
+@pytest.mark.slow
 async def test_guess_then_run_draws_the_guess_and_judges_it(lab: Callable[..., LabApp]) -> None:
     app = lab()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -151,6 +152,7 @@ async def test_kept_guesses_come_back_and_answers_stay_hidden(
         assert str(panel.query_one("#r-slow_loss").render()) == ""
 
 
+@pytest.mark.slow
 async def test_sweep_key_runs_the_lessons_sweep(lab: Callable[..., LabApp]) -> None:
     app = lab()
     async with app.run_test(size=(80, 24)) as pilot:

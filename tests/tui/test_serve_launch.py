@@ -126,6 +126,7 @@ def test_launch_routes_logging_away_from_the_terminal(monkeypatch: pytest.Monkey
     assert "to the file" in log.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 async def test_visdom_notice_shows_in_the_status_line(lab: Callable[..., LabApp]) -> None:
     pytest.importorskip("dllab.mirrors.visdom")
     app = lab(visdom_url=f"http://127.0.0.1:{_free_port()}")  # nothing listens there

@@ -16,6 +16,7 @@ from .conftest import COURSE
 
 pytestmark = [
     pytest.mark.tmux,
+    pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
@@ -95,9 +96,7 @@ def test_open_run_stop_quit(tmp_path: Path) -> None:
     env = base_env(tmp_path, DLLAB_LESSONS=str(COURSE))
     pane = Pane(f"dllab-test-{os.getpid()}", _dllab(), env)
     try:
-        t0 = time.monotonic()
         home = pane.wait_for(lambda s: "Exponential decay" in s)
-        assert time.monotonic() - t0 < 5  # < 1 s on an idle machine; CI boxes are shared
         assert "A. Basics" in home and "new" in home
         pane.keys("Enter")
         lesson = pane.wait_for(lambda s: "ready: press r to run" in s)
