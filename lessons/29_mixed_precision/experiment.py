@@ -83,6 +83,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
     skipped = 0
     with single_thread():  # small tensors on CPU: one thread is faster on a busy machine
         for step in range(cfg.steps):
+            scale_used = scaler.get_scale()  # read before the clock: it waits for the GPU
             if cuda:
                 torch.cuda.synchronize(device)
                 torch.cuda.reset_peak_memory_stats(device)
@@ -99,17 +100,17 @@ def run(cfg) -> Iterator[dict[str, float]]:
                 sse = (out.float() - y).pow(2).sum()
             scaler.scale(sse * cfg.loss_weight).backward()
             scaler.unscale_(opt)  # the gradients Adam sees, as true (unscaled) values
-            grads = [p.grad for p in weights if p.grad is not None]
-            total = sum(g.numel() for g in grads)
-            zeros = sum(int((g == 0).sum()) for g in grads)
-            scale_used = scaler.get_scale()
             scaler.step(opt)  # skips the step when unscale_ found inf/NaN
             scaler.update()
-            if scaler.is_enabled() and scaler.get_scale() < scale_used:
-                skipped += 1
             if cuda:
                 torch.cuda.synchronize(device)
             ms = (time.perf_counter() - start) * 1000
+            # counted after the clock (each count waits for the device); the step leaves .grad as is
+            grads = [p.grad for p in weights if p.grad is not None]
+            total = sum(g.numel() for g in grads)
+            zeros = sum(int((g == 0).sum()) for g in grads)
+            if scaler.is_enabled() and scaler.get_scale() < scale_used:
+                skipped += 1
             point = {
                 "loss": sse.item() / (batch * OUT),
                 "zero_frac": zeros / total,
