@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 COURSE = Path(__file__).parent / "tui" / "course"
 
 
@@ -32,6 +34,7 @@ def test_lessons_show_lists_every_knob_with_type_range_and_default() -> None:
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
+@pytest.mark.slow
 def test_runs_fit_80_columns_latest_and_replay_equals_the_run_stream() -> None:
     run = dllab("run", "decay", "--json", "--steps", "5")
     assert run.returncode in (0, 1), run.stderr
@@ -47,6 +50,7 @@ def test_runs_fit_80_columns_latest_and_replay_equals_the_run_stream() -> None:
     assert shown.returncode == 0 and run_id in shown.stdout
 
 
+@pytest.mark.slow
 def test_an_ambiguous_prefix_says_so_in_one_line() -> None:
     for _ in range(2):
         assert dllab("run", "decay", "--json", "--steps", "2").returncode in (0, 1)

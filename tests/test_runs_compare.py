@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 COURSE = Path(__file__).parent / "tui" / "course"
 
 
@@ -28,6 +30,7 @@ def record(rate: str) -> str:
     return str(json.loads(out.stdout.splitlines()[0])["run"])
 
 
+@pytest.mark.slow
 def test_two_learning_rates_are_two_labelled_curves_per_arm() -> None:
     slow, fast = record("0.05"), record("0.3")
     out = dllab("runs", "compare", slow, fast, "--metric", "loss")
@@ -39,6 +42,7 @@ def test_two_learning_rates_are_two_labelled_curves_per_arm() -> None:
     assert f"{slow}: rate=0.05" in out.stdout and f"{fast}: rate=0.3" in out.stdout
 
 
+@pytest.mark.slow
 def test_without_colour_each_run_has_its_own_marker() -> None:
     a, b = record("0.05"), record("0.3")
     out = dllab("runs", "compare", a, b, NO_COLOR="1", TERM="linux")
