@@ -11,6 +11,7 @@ wrapped (`zero_grad`, `clip_grad_*`). `uninstall()` removes everything.
 from __future__ import annotations
 
 import contextlib
+import functools
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -227,6 +228,7 @@ class Instrumentation:
         self.handles["step_pre"] = optim_hooks.register_optimizer_step_pre_hook(self._step_pre)
         self.handles["step_post"] = optim_hooks.register_optimizer_step_post_hook(self._step_post)
         self._patch(torch.optim.Optimizer, "zero_grad", self._wrap_zero_grad_opt)
+        self._patch(torch.optim.Optimizer, "__init__", self._wrap_optimizer_init)
         self._patch(nn.Module, "zero_grad", self._wrap_zero_grad_module)
         for module in (clip_grad, torch.nn.utils):
             for name in ("clip_grad_norm_", "clip_grad_value_"):
@@ -250,6 +252,17 @@ class Instrumentation:
         setattr(owner, name, wrapper(original))
 
     # -- wrapped functions ----------------------------------------------------------
+
+    def _wrap_optimizer_init(self, original: Any) -> Any:
+        rec = self.rec
+
+        @functools.wraps(original)
+        def __init__(opt: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> None:
+            original(opt, *args, **kwargs)
+            # Where the user's code built it: a finding about what it holds points there.
+            rec.grads.note_built(opt, rec.code.user_site())
+
+        return __init__
 
     def _wrap_zero_grad_opt(self, original: Any) -> Any:
         rec = self.rec

@@ -129,6 +129,8 @@ class Losses:
                 "mean": sum(p.values) / len(p.values),
                 "n": len(p.values),
                 "first_step": p.first_step,
+                "min": min(p.values),
+                "max": max(p.values),
             }
             for p in self.phases
             if p.values

@@ -64,10 +64,15 @@ class Recorder:
 
     def before_step(self, optimizer: torch.optim.Optimizer) -> None:
         step = self.steps + 1
+        where = (
+            self.code.user_site()
+            if step <= 3 or id(optimizer) not in self.grads.optimizers
+            else None
+        )
         if step <= 3:
-            self.hit(Event.STEP, self.code.user_site())
+            self.hit(Event.STEP, where)
         ids = {id(p) for group in optimizer.param_groups for p in group["params"]}
-        self.grads.before_step(optimizer, step, self.models.stepping(ids))
+        self.grads.before_step(optimizer, step, self.models.stepping(ids), where)
         after_eval, in_eval = self.models.modes_at_step(ids)
         self.counters[Counter.STEPS_AFTER_EVAL_MODE] += after_eval
         self.counters[Counter.STEPS_IN_EVAL] += in_eval
@@ -105,6 +110,7 @@ class Recorder:
             "steps": self.steps,
             "backwards": self.backwards,
             "models": [info.info() for info in roots],
+            "optimizers": self.grads.optimizer_records(),
             "grad_norms": self.grads.history,
             "total_norms": self.grads.total_norms,
             "update_ratios": self.grads.update_summary(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -16,6 +17,7 @@ from dllab.diagnose._models import RootModel
 from dllab.diagnose.observations import (
     NonFiniteLayers,
     NonFiniteValue,
+    OptimizerInfo,
     UntrainedParams,
     ZeroGradStats,
 )
@@ -29,6 +31,37 @@ def dense_schedule(step: int) -> bool:
     second) stays small.
     """
     return step <= 20 or step % 100 == 0 or (step <= 2000 and step % 10 == 0)
+
+
+@dataclass
+class _Optimizer:
+    type: str
+    lr: float | None
+    where: tuple[str, int] | None
+    steps: int = 0
+    params: int = 0
+    frozen: int = 0
+    had_grad: set[int] = field(default_factory=set)
+
+    def info(self) -> OptimizerInfo:
+        return {
+            "type": self.type,
+            "lr": self.lr,
+            "file": self.where[0] if self.where else None,
+            "line": self.where[1] if self.where else None,
+            "steps": self.steps,
+            "params": self.params,
+            "frozen": self.frozen,
+            "with_grad": len(self.had_grad),
+        }
+
+
+def _lr(optimizer: torch.optim.Optimizer) -> float | None:
+    lr = optimizer.param_groups[0].get("lr") if optimizer.param_groups else None
+    try:
+        return float(lr) if lr is not None else None
+    except (TypeError, ValueError):  # a tensor lr on a device, or something exotic
+        return None
 
 
 class Gradients:
@@ -50,14 +83,49 @@ class Gradients:
         self._snapshots: dict[int, tuple[RootModel, dict[str, torch.Tensor]]] = {}
         self.nonfinite: NonFiniteValue | None = None
         self.nonfinite_layers: NonFiniteLayers | None = None
+        self._recipes: dict[int, _Optimizer] = {}
+        """id(optimizer) -> what it is and holds, from its construction (or first step) on."""
+
+    def _note_recipe(
+        self,
+        optimizer: torch.optim.Optimizer,
+        params: list[nn.Parameter],
+        where: tuple[str, int] | None,
+    ) -> None:
+        recipe = self.note_built(optimizer, where)
+        recipe.steps += 1
+        recipe.params = len(params)
+        recipe.frozen = sum(1 for p in params if not p.requires_grad)
+        if len(recipe.had_grad) < len(params):
+            recipe.had_grad.update(id(p) for p in params if p.grad is not None)
+
+    def note_built(
+        self, optimizer: torch.optim.Optimizer, where: tuple[str, int] | None
+    ) -> _Optimizer:
+        """Remember an optimizer and the user's line that built it (kept from the first call)."""
+        recipe = self._recipes.get(id(optimizer))
+        if recipe is None:
+            recipe = self._recipes[id(optimizer)] = _Optimizer(
+                type(optimizer).__name__, _lr(optimizer), where
+            )
+            recipe.params = sum(len(g["params"]) for g in optimizer.param_groups)
+        return recipe
+
+    def optimizer_records(self) -> list[OptimizerInfo]:
+        return [recipe.info() for recipe in self._recipes.values()]
 
     def before_step(
-        self, optimizer: torch.optim.Optimizer, step: int, models: list[RootModel]
+        self,
+        optimizer: torch.optim.Optimizer,
+        step: int,
+        models: list[RootModel],
+        where: tuple[str, int] | None = None,
     ) -> list[nn.Parameter]:
         """Check and measure the gradients `optimizer` is about to apply at `step`."""
         params = [p for group in optimizer.param_groups for p in group["params"]]
         self.optimizers[id(optimizer)] = params
         self.optim_params.update(id(p) for p in params)
+        self._note_recipe(optimizer, params, where)
         self._check_zero_grad(optimizer, params, step)
         if dense_schedule(step):
             self._grad_stats(step, params, models)

@@ -137,6 +137,8 @@ def build_report(script: str, source: Source | None, result: RunResult) -> Repor
     """Run every rule over the static and dynamic evidence."""
     status, detail, where = _status(result)
     obs = result.observations
+    if status == "completed" and obs and not obs.get("steps"):
+        status = "no-steps"  # it ran, but nothing was trained: never a pass
     ctx = Context(script=script, source=source, obs=obs, status=status)
     findings: list[Finding] = []
     notes: list[str] = list(ctx.get(Field.NOTES, []))

@@ -31,6 +31,8 @@ class Field(str, Enum):
     """`backward()` calls (`int`)."""
     MODELS = "models"
     """`list[ModelInfo]`: the top-level modules the script called."""
+    OPTIMIZERS = "optimizers"
+    """`list[OptimizerInfo]`: each optimizer built or stepped, what it holds and where it was built."""
     GRAD_NORMS = "grad_norms"
     """Model name -> layer -> weight-gradient norm at each dense step."""
     TOTAL_NORMS = "total_norms"
@@ -126,6 +128,25 @@ ModelInfo = TypedDict(
 """A model: a module with parameters called at the top level."""
 
 
+class OptimizerInfo(TypedDict):
+    """One optimizer: its recipe, its parameters, and whether they ever had gradients."""
+
+    type: str
+    """Its class (`SGD`, `Adam`, …)."""
+    lr: float | None
+    """The first parameter group's learning rate at the first step."""
+    file: str | None
+    line: int | None
+    """Where the user's code built it (else where it first stepped)."""
+    steps: int
+    params: int
+    """Parameter tensors it holds."""
+    frozen: int
+    """Of those, tensors with requires_grad=False."""
+    with_grad: int
+    """Of those, tensors that had a gradient at one of its steps at least."""
+
+
 class SiteRecord(TypedDict, total=False):
     """One `Event` at one line: where, how often, and what the event noted (its extras)."""
 
@@ -167,7 +188,7 @@ class LossSite(TypedDict):
     classes: int | None
 
 
-class Phase(TypedDict):
+class Phase(TypedDict, total=False):
     """A run of consecutive losses of one kind: training (grad on) or evaluation (grad off)."""
 
     kind: str
@@ -175,6 +196,8 @@ class Phase(TypedDict):
     mean: float
     n: int
     first_step: int
+    min: float
+    max: float
 
 
 class DeadLayer(TypedDict, total=False):
@@ -185,6 +208,8 @@ class DeadLayer(TypedDict, total=False):
     samples: int
     type: str
     """The layer's module class (`ReLU`, …; `?` when unknown)."""
+    nonfinite: bool
+    """Its outputs held NaN/Inf in the window: no unit can be judged dead or alive."""
 
 
 class ZeroGradStats(TypedDict):
@@ -243,6 +268,7 @@ class Observations(TypedDict, total=False):
     steps: int
     backwards: int
     models: list[ModelInfo]
+    optimizers: list[OptimizerInfo]
     grad_norms: dict[str, dict[str, list[float]]]
     total_norms: list[tuple[int, float]]
     update_ratios: dict[str, list[float]]

@@ -10,6 +10,7 @@ from dllab.diagnose.findings import Finding, Severity, at_or_above
 
 STATUS_TEXT = {
     "completed": "the script ran to its end",
+    "no-steps": "the script ran to its end without one optimizer.step(): there was no training to diagnose",
     "max-steps": "stopped at the --max-steps budget",
     "time-limit": "stopped at the --time-limit budget",
     "script-error": "the script raised an exception",

@@ -16,13 +16,19 @@ from dllab.diagnose.rules.missing_train import MissingTrain
 from dllab.diagnose.rules.missing_zero_grad import MissingZeroGrad
 from dllab.diagnose.rules.nll_probabilities import NllProbabilities
 from dllab.diagnose.rules.no_detach_hidden import NoDetachHidden
+from dllab.diagnose.rules.no_training_step import NoTrainingStep
 from dllab.diagnose.rules.non_finite import NonFinite
+from dllab.diagnose.rules.optimizer_updates_nothing import OptimizerUpdatesNothing
 from dllab.diagnose.rules.overfitting import Overfitting
 from dllab.diagnose.rules.softmax_dim import SoftmaxDim
 from dllab.diagnose.rules.unregistered_modules import UnregisteredModules
 from dllab.diagnose.rules.vanishing_gradients import VanishingGradients
+from dllab.diagnose.rules.zero_gradients import ZeroGradients
 
 ALL_RULES: tuple[Rule, ...] = (
+    NoTrainingStep(),
+    OptimizerUpdatesNothing(),
+    ZeroGradients(),
     DoubleSoftmax(),
     NllProbabilities(),
     MissingEval(),

@@ -37,8 +37,10 @@ class DeadRelu(Rule):
                 (name, d)
                 for name, d in layers.items()
                 if d["samples"] >= MIN_SAMPLES
+                and not d.get("nonfinite")  # NaN > 0 is False: NaN inputs make every unit look dead
                 and d["fraction"] > WARN_FRACTION
-                and d["units"] >= 4
+                # Small layers (a 4-3-3 net) count only when every unit is dead.
+                and (d["units"] >= 4 or (d["units"] >= 2 and d["fraction"] >= 1.0))
                 and d.get("type", "ReLU") in ZERO_GRADIENT_TYPES
             ]
             if not bad:

@@ -1,4 +1,4 @@
-# expect: clean
+# expect: no-training-step
 import torch
 import torch.nn.functional as F
 
