@@ -158,11 +158,13 @@ def _dead_summary(probe: DeadUnitProbe) -> dict[str, DeadLayer]:
     fractions = probe.fractions()
     units = probe.units()
     samples = probe.samples()
+    nonfinite = probe.nonfinite()
     return {
         layer: {
             "fraction": fractions[layer],
             "units": units[layer],
             "samples": samples.get(layer, 0),
+            "nonfinite": nonfinite.get(layer, False),
         }
         for layer in fractions
     }

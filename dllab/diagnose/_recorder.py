@@ -113,6 +113,7 @@ class Recorder:
             "optimizers": self.grads.optimizer_records(),
             "grad_norms": self.grads.history,
             "total_norms": self.grads.total_norms,
+            "weight_norms": self.grads.weight_norms,
             "update_ratios": self.grads.update_summary(),
             "zero_grad": dict(self.grads.zero_grad),  # type: ignore[typeddict-item]
             "nonfinite": self._nonfinite(),

@@ -21,7 +21,13 @@ from dllab.diagnose.observations import (
     UntrainedParams,
     ZeroGradStats,
 )
-from dllab.probes import layer_grad_norms, snapshot, total_grad_norm, update_ratios
+from dllab.probes import (
+    layer_grad_norms,
+    snapshot,
+    total_grad_norm,
+    total_weight_norm,
+    update_ratios,
+)
 
 
 def dense_schedule(step: int) -> bool:
@@ -79,6 +85,7 @@ class Gradients:
         self.history: dict[str, dict[str, list[float]]] = {}
         """Model name -> layer -> weight-gradient norm at each dense step."""
         self.total_norms: list[tuple[int, float]] = []
+        self.weight_norms: list[tuple[int, float]] = []
         self.updates: dict[str, list[float]] = {}
         self._snapshots: dict[int, tuple[RootModel, dict[str, torch.Tensor]]] = {}
         self.nonfinite: NonFiniteValue | None = None
@@ -157,6 +164,7 @@ class Gradients:
     def _grad_stats(self, step: int, params: list[nn.Parameter], models: list[RootModel]) -> None:
         total = total_grad_norm(params)
         self.total_norms.append((step, total))
+        self.weight_norms.append((step, total_weight_norm(params)))
         if not math.isfinite(total) and self.nonfinite is None:
             self.nonfinite = {"step": step, "value": str(total)}
         for info in models:

@@ -37,6 +37,8 @@ class Field(str, Enum):
     """Model name -> layer -> weight-gradient norm at each dense step."""
     TOTAL_NORMS = "total_norms"
     """`[step, total gradient norm]` pairs at the dense steps (the first 20, then every 10th)."""
+    WEIGHT_NORMS = "weight_norms"
+    """`[step, total weight norm]` pairs at the same steps as `TOTAL_NORMS`."""
     UPDATE_RATIOS = "update_ratios"
     """`model:param` -> `[min, median, max]` of |Δw| / |w| per step."""
     ZERO_GRAD = "zero_grad"
@@ -271,6 +273,7 @@ class Observations(TypedDict, total=False):
     optimizers: list[OptimizerInfo]
     grad_norms: dict[str, dict[str, list[float]]]
     total_norms: list[tuple[int, float]]
+    weight_norms: list[tuple[int, float]]
     update_ratios: dict[str, list[float]]
     zero_grad: ZeroGradStats
     nonfinite: NonFiniteInfo

@@ -12,7 +12,12 @@ from dllab.probes.activation_spread import activation_spreads
 from dllab.probes.activation_stats import ActivationStatsProbe, activation_stds
 from dllab.probes.confusion import confusion_matrix, precisions, recalls
 from dllab.probes.dead_units import DeadUnitProbe, activation_types, dead_fractions, fired_units
-from dllab.probes.grad_norm import first_last_ratio, layer_grad_norms, total_grad_norm
+from dllab.probes.grad_norm import (
+    first_last_ratio,
+    layer_grad_norms,
+    total_grad_norm,
+    total_weight_norm,
+)
 from dllab.probes.loss_gap import Overfitting, overfitting_onset, relative_gap
 from dllab.probes.preact_grad import PreactGradProbe
 from dllab.probes.probability_rows import (
@@ -50,6 +55,7 @@ __all__ = [
     "saved_tensor_bytes",
     "snapshot",
     "total_grad_norm",
+    "total_weight_norm",
     "update_ratios",
     "weight_norm",
 ]

@@ -76,3 +76,14 @@ def total_grad_norm(params: Iterable[Tensor]) -> float:
         return 0.0
     norms = torch._foreach_norm(grads)
     return to_floats([torch.linalg.vector_norm(torch.stack([n.float() for n in norms]))])[0]
+
+
+def total_weight_norm(params: Iterable[Tensor]) -> float:
+    """L2 norm of all the parameters together (the scale a gradient norm is compared with)."""
+    import torch
+
+    weights = [p.detach() for p in params]
+    if not weights:
+        return 0.0
+    norms = torch.stack([torch.linalg.vector_norm(w.float()) for w in weights])
+    return to_floats([torch.linalg.vector_norm(norms)])[0]

@@ -20,12 +20,33 @@ WARN_FRACTION = 0.5
 ERROR_FRACTION = 0.9
 
 
+ADAPTIVE = {"Adam", "AdamW", "NAdam", "RAdam", "Adamax"}
+"""Optimizers for which lr <= 1e-3 is the usual safe range."""
+
+
+def fix_for(ctx: Context) -> str:
+    """The fix that fits the run: the optimizer and learning rate it actually used."""
+    opts = [o for o in ctx.get(Field.OPTIMIZERS, []) if o.get("steps")]
+    tail = "use Kaiming init, LeakyReLU/GELU or BatchNorm; check for large negative biases."
+    if not opts or opts[0].get("lr") is None:
+        return "Lower the learning rate or add warmup; " + tail
+    name, lr = opts[0]["type"], float(opts[0]["lr"])
+    if name in ADAPTIVE and lr > 1e-3:
+        step = f"lower {name}'s learning rate from {lr:g} to 1e-3 or below"
+    elif name in ADAPTIVE:
+        step = f"{name}'s learning rate ({lr:g}) is already moderate: add warmup"
+    else:
+        step = f"lower {name}'s learning rate (now {lr:g}), e.g. to {lr / 10:g}, or add warmup"
+    return f"{step[0].upper()}{step[1:]}; {tail}"
+
+
 class DeadRelu(Rule):
     check = "dead-relu"
     lesson = "dead-relu"
     requires = (
         Field.DEAD_UNITS,
         Field.MODELS,
+        Field.OPTIMIZERS,
     )
 
     def run(self, ctx: Context) -> list[Finding]:
@@ -63,7 +84,7 @@ class DeadRelu(Rule):
                     f"Dead units in {model if model != 'functional' else 'functional activations'}: {len(bad)} activation layer(s) are mostly inactive.",
                     "; ".join(parts),
                     location,
-                    "Lower the learning rate (Adam <= 1e-3) or add warmup; use Kaiming init, LeakyReLU/GELU or BatchNorm; check for large negative biases.",
+                    fix_for(ctx),
                     confirmed=True,
                 )
             )

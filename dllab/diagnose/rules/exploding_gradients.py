@@ -1,14 +1,20 @@
-"""`exploding-gradients`: the total gradient norm grows by orders of magnitude, or overflows.
+"""`exploding-gradients`: the gradient norm leaves its range (grows by orders of magnitude, or overflows).
 
 Baseline: the median total norm of the first 5 recorded steps. Reported when a
-later norm is >= 100x the baseline (error at >= 1e3x), or when gradients become
-non-finite after finite ones.
+later norm is >= 100x the baseline (error at >= 1e3x), when gradients become
+non-finite after finite ones, or when they are already far out of range at the
+first steps: >= 1e3x the weights' own norm, then NaN/Inf (a too-large
+initialization). The finding names the step where the norm left its range, the
+growth factor, and what the run points at: the initialization scale, the
+learning rate in use, missing clipping. NaN/Inf that follow are its consequence
+(`non-finite` says so).
 """
 
 from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
 
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.observations import Event, Field
@@ -16,6 +22,75 @@ from dllab.diagnose.rules._base import Context, Rule
 
 WARN_GROWTH = 100.0
 ERROR_GROWTH = 1e3
+INIT_RATIO = 1e3
+"""Gradient norm / weight norm at the first step above which the start itself is out of range."""
+
+
+@dataclass(frozen=True)
+class Explosion:
+    """Where and how the gradient norm left its range."""
+
+    step: int
+    """The first measured step outside the range (or the first non-finite one)."""
+    growth: float
+    """Largest finite norm / the baseline (1.0 when it was out of range from the start)."""
+    baseline: float
+    peak: float
+    overflow: tuple[int, str] | None
+    """(step, value) of the first non-finite norm."""
+    at_init: bool
+    """Out of range from the first steps: the initialization, not the training, is the cause."""
+    severity: Severity
+
+
+def explosion(ctx: Context) -> Explosion | None:
+    """The run's gradient explosion, if there was one (shared with `non-finite`)."""
+    norms = [(int(s), float(v)) for s, v in ctx.get(Field.TOTAL_NORMS, [])]
+    weights = dict((int(s), float(v)) for s, v in ctx.get(Field.WEIGHT_NORMS, []))
+    finite = [(s, v) for s, v in norms if math.isfinite(v)]
+    overflow = next(((s, str(v)) for s, v in norms if not math.isfinite(v)), None)
+    first = finite[0] if finite else None
+    start_ratio = first[1] / weights[first[0]] if first and weights.get(first[0]) else 0.0
+    if overflow is not None and first is not None and start_ratio >= INIT_RATIO:
+        return Explosion(first[0], 1.0, first[1], first[1], overflow, True, Severity.ERROR)
+    if len(finite) < 3:
+        return None
+    base = statistics.median(v for _, v in finite[:5])
+    later = finite[5:]
+    peak = max((v for _, v in later), default=0.0)
+    growth = peak / base if base > 0 else 0.0
+    if overflow is not None:
+        left = next((s for s, v in later if v >= WARN_GROWTH * base), overflow[0])
+        return Explosion(left, growth, base, peak, overflow, False, Severity.ERROR)
+    if growth < WARN_GROWTH:
+        return None
+    left = next(s for s, v in later if v >= WARN_GROWTH * base)
+    severity = Severity.ERROR if growth >= ERROR_GROWTH else Severity.WARNING
+    return Explosion(left, growth, base, peak, None, False, severity)
+
+
+def _causes(ctx: Context, found: Explosion) -> tuple[list[str], list[str]]:
+    """What the run points at (evidence) and the fixes that fit it."""
+    points, fixes = [], []
+    if found.at_init:
+        points.append("it was out of range from the first step: the initialization scale")
+        fixes.append(
+            "use the default or Kaiming/Xavier init (weights std ~ 1/sqrt(fan_in)), not std=1; add normalization for deep stacks"
+        )
+    opts = [o for o in ctx.get(Field.OPTIMIZERS, []) if o.get("steps")]
+    if opts and opts[0].get("lr") is not None:
+        name, lr = opts[0]["type"], float(opts[0]["lr"])
+        points.append(f"{name} with lr={lr:g}")
+        if not found.at_init:
+            fixes.append(f"lower {name}'s learning rate (now {lr:g}), e.g. to {lr / 10:g}")
+    if not ctx.sites(Event.CLIP):
+        points.append("no gradient clipping")
+        fixes.append("clip with clip_grad_norm_(params, 1.0) between backward() and step()")
+    return points, fixes
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
 
 
 class ExplodingGradients(Rule):
@@ -23,38 +98,37 @@ class ExplodingGradients(Rule):
     lesson = "initialization"
     requires = (
         Field.TOTAL_NORMS,
+        Field.WEIGHT_NORMS,
+        Field.OPTIMIZERS,
         Event.STEP,
+        Event.CLIP,
         Field.MODELS,
     )
 
     def run(self, ctx: Context) -> list[Finding]:
         if not self.has_data(ctx, Field.TOTAL_NORMS):
             return []
-        norms: list[tuple[int, float]] = [(int(s), float(v)) for s, v in ctx.get(Field.TOTAL_NORMS)]
-        finite = [(s, v) for s, v in norms if math.isfinite(v)]
-        if len(finite) < 3:
+        found = explosion(ctx)
+        if found is None:
             return []
-        base = statistics.median(v for _, v in finite[:5])
-        later = finite[5:]
-        peak_step, peak = max(later, key=lambda sv: sv[1]) if later else (0, 0.0)
-        overflow = next(((s, v) for s, v in norms if not math.isfinite(v)), None)
-        growth = peak / base if base > 0 else 0.0
-        if overflow is not None:
-            evidence = f"total gradient norm {base:.3g} over the first steps, {peak:.3g} at most later, then {overflow[1]} at step {overflow[0]}"
-            severity = Severity.ERROR
-        elif growth >= WARN_GROWTH:
-            evidence = f"total gradient norm grew {growth:,.0f}x: median {base:.3g} over the first steps, {peak:.3g} at step {peak_step}"
-            severity = Severity.ERROR if growth >= ERROR_GROWTH else Severity.WARNING
+        if found.at_init:
+            evidence = f"the total gradient norm was {found.peak:.3g} at step {found.step}, over {INIT_RATIO:.0e}x the weights' own norm"
         else:
-            return []
+            growth = f"{found.growth:,.0f}" if found.growth < 1e6 else f"{found.growth:.1e}"
+            evidence = f"the total gradient norm left its range at step {found.step}: {growth}x its median {found.baseline:.3g} over the first steps (peak {found.peak:.3g})"
+        if found.overflow is not None:
+            evidence += f", then became {found.overflow[1]} at step {found.overflow[0]}"
+        points, fixes = _causes(ctx, found)
+        if points:
+            evidence += "; the run points at: " + ", ".join(points)
         steps = ctx.sites(Event.STEP)
         return [
             self.finding(
-                severity,
+                found.severity,
                 "Exploding gradients: the gradient norm grows without bound.",
                 evidence,
                 ctx.site_location(steps[0]) if steps else ctx.model_location(),
-                "Clip gradients with clip_grad_norm_(params, 1.0) between backward() and step(); lower the learning rate; check the initialization scale.",
+                _sentence("; ".join(fixes) or "lower the learning rate and clip gradients"),
                 confirmed=True,
             )
         ]

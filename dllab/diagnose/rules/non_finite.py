@@ -5,6 +5,7 @@ from __future__ import annotations
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule
+from dllab.diagnose.rules.exploding_gradients import explosion
 
 
 class NonFinite(Rule):
@@ -12,6 +13,10 @@ class NonFinite(Rule):
     lesson = "learning-rate"
     requires = (
         Field.NONFINITE,
+        Field.TOTAL_NORMS,
+        Field.WEIGHT_NORMS,
+        Field.OPTIMIZERS,
+        Event.CLIP,
         Field.LOSSES,
         Event.BACKWARD,
         Event.STEP,
@@ -32,6 +37,11 @@ class NonFinite(Rule):
         if "grad_layer" in bad:
             parts.append(
                 f"first non-finite layers in {bad['grad_layer']['model']}: {', '.join(bad['grad_layer']['layers'])}"
+            )
+        cause = explosion(ctx)
+        if cause is not None:
+            parts.append(
+                f"it follows the exploding gradients (out of range from step {cause.step}): see exploding-gradients"
             )
         train = [s for s in ctx.losses() if s.get("train_calls")]
         calls = ctx.sites(Event.BACKWARD) or ctx.sites(Event.STEP)

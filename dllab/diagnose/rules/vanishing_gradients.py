@@ -2,7 +2,9 @@
 
 Median per-layer weight-gradient norm over the first recorded steps, in forward
 order. Reported when first/last < 1e-3 and the first norm < 1e-4 (AUTOTRAINER's
-pair of conditions), as an error below 1e-5. Needs at least 3 weight layers.
+pair of conditions), as an error below 1e-5. Needs at least 3 weight layers,
+and the first layer's weights must also barely move (median update below 0.1%
+of their norm per step): under Adam small gradients still make real updates.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ WARN_RATIO = 1e-3
 ERROR_RATIO = 1e-5
 FIRST_MAX = 1e-4
 EARLY_STEPS = 5
+MOVING = 1e-3
+"""A first layer whose weights change by this share of their norm per step (median) is learning,
+whatever its gradient norm: the rule judges what the optimizer did to the weights."""
 
 
 def ordered_norms(ctx: Context, model: str, early: bool = True) -> dict[str, float]:
@@ -57,6 +62,8 @@ class VanishingGradients(Rule):
             severity = Severity.ERROR if ratio < ERROR_RATIO else Severity.WARNING
             evidence = f"median gradient norm over the first steps: {names[0]} {first:.2e} vs {names[-1]} {norms[names[-1]]:.2e} (ratio {ratio:.1e}, across {len(names)} layers)"
             update = ctx.get(Field.UPDATE_RATIOS, {}).get(f"{model}:{names[0]}.weight")
+            if update and update[1] >= MOVING:
+                continue  # the optimizer (e.g. Adam's per-weight scaling) still moves the first layer
             if update:
                 evidence += f"; {names[0]}'s weights change by {update[1]:.1e} of their norm per step (median)"
             findings.append(
