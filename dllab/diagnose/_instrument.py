@@ -52,6 +52,16 @@ _ADDS = {
     torch.Tensor.add,
     torch.Tensor.add_,
 }
+_SCALES = {
+    torch.Tensor.__mul__,
+    torch.Tensor.__rmul__,
+    torch.Tensor.__truediv__,
+    torch.Tensor.mul,
+    torch.Tensor.div,
+    torch.mul,
+    torch.div,
+}
+"""A loss times a count (`AverageMeter.update(loss, n)`: `self.sum += val * n`) is still that loss."""
 _SOFTMAX = {F.softmax: "softmax", F.log_softmax: "log_softmax"}
 _DROPOUTS = {
     F.dropout,
@@ -76,6 +86,8 @@ class DiagnoseMode(TorchFunctionMode):
             self.handlers[fn] = self._relu
         for fn in _ADDS:
             self.handlers[fn] = self._add
+        for fn in _SCALES:
+            self.handlers[fn] = self._scale
         for fn in _SOFTMAX:
             self.handlers[fn] = self._softmax
         for fn in _DROPOUTS:
@@ -153,6 +165,20 @@ class DiagnoseMode(TorchFunctionMode):
             if len(steps) == 2 and steps[0] != steps[1]:
                 rec.hit(Event.LOSS_ACCUMULATION, rec.code.user_site(), first_step=min(steps))
             losses.tag(result, min(steps))
+        return result
+
+    def _scale(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        result = func(*args, **kwargs)
+        losses = self.rec.losses
+        if not losses.tags or not isinstance(result, torch.Tensor) or result.dim() != 0:
+            return result
+        other = args[1] if len(args) == 2 else None
+        by_a_number = isinstance(other, (int, float)) or (
+            isinstance(other, torch.Tensor) and other.numel() == 1
+        )
+        step = losses.tag_of(args[0]) if by_a_number and result.requires_grad else None
+        if step is not None:
+            losses.tag(result, step)
         return result
 
     def _softmax(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

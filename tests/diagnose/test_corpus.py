@@ -139,3 +139,51 @@ def test_the_whole_run_sees_what_the_quick_look_cannot() -> None:
     assert report_for(late).has("overfitting")
     quick = report_for(late, max_steps=300)
     assert quick.status == "max-steps" and not quick.has("overfitting")
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+TABLE_START, TABLE_END = "<!-- corpus-table:start -->", "<!-- corpus-table:end -->"
+
+
+def corpus_table() -> str:
+    """Per check: the corpus it is measured on, its recall, its false alarms and precision."""
+    rows = [
+        "| Check | Buggy scripts | Found (recall) | Clean scripts | False alarms | Precision |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    total_found = total_buggy = total_alarms = 0
+    for check in sorted(CHECKS):
+        buggy = BY_CHECK[check]
+        found = sum(report_for(p).has(check) for p in buggy)
+        alarms = sum(
+            any(f.check == check and f.severity.rank >= 1 for f in report_for(p).findings)
+            for p in CLEAN
+        )
+        total_found, total_buggy, total_alarms = (
+            total_found + found,
+            total_buggy + len(buggy),
+            total_alarms + alarms,
+        )
+        precision = f"{found / (found + alarms):.0%}" if found + alarms else "-"
+        rows.append(
+            f"| `{check}` | {len(buggy)} | {found} ({found / len(buggy):.0%}) | {len(CLEAN)} | {alarms} | {precision} |"
+        )
+    rows.append(
+        f"| all checks | {total_buggy} | {total_found} ({total_found / total_buggy:.0%}) | {len(CLEAN)} | {total_alarms} | {total_found / (total_found + total_alarms):.0%} |"
+    )
+    return "\n".join(rows)
+
+
+def test_readme_table_is_the_corpus_measurement() -> None:
+    """The README's per-check recall/precision table is what this corpus measures.
+
+    `DLLAB_UPDATE_README=1` rewrites the table from the run instead of failing.
+    """
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(TABLE_START, 1)
+    current, tail = rest.split(TABLE_END, 1)
+    table = corpus_table()
+    if os.environ.get("DLLAB_UPDATE_README") == "1" and current.strip() != table:
+        README.write_text(f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}", encoding="utf-8")
+        current = table
+    assert current.strip() == table

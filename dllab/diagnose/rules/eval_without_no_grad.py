@@ -18,7 +18,11 @@ FIX = "Wrap evaluation in `with torch.no_grad():` (or decorate the function with
 
 
 def static_hits(src: Source) -> list[int]:
-    """Functions named like evaluation that call `model.eval()` and run the model in a loop without no_grad."""
+    """Functions named like evaluation that run the model in a loop without no_grad.
+
+    With or without `model.eval()`: an evaluation function that lacks both gets
+    this finding and `missing-eval`'s, not only the first.
+    """
     models = src.model_names()
     hits = []
     for node in ast.walk(src.tree):
@@ -32,8 +36,9 @@ def static_hits(src: Source) -> list[int]:
             for w in ast.walk(node)
         ):
             continue
-        if not any(not c.args and not c.keywords for c in src.method_calls("eval", node)):
-            continue  # model.eval() takes no arguments; `self.eval(node)` is something else
+        calls_eval = any(not c.args and not c.keywords for c in src.method_calls("eval", node))
+        if not calls_eval and (src.method_calls("train", node) or src.method_calls("step", node)):
+            continue  # without model.eval() (no arguments: `self.eval(node)` is something else), only a function that neither trains nor steps is an evaluation
         loops = [n for n in ast.walk(node) if isinstance(n, (ast.For, ast.While))]
         if not any(dotted(c.func) in models for loop in loops for c in src.calls(loop)):
             continue
