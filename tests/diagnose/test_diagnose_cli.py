@@ -53,3 +53,34 @@ def test_missing_file_report(runner: CliRunner) -> None:
     result = runner.invoke(diagnose, ["no/such/file.py"])
     assert result.exit_code == 2
     assert "missing-file" in result.output and "no such file" in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ([], (None, 1800.0)),
+        (["--quick"], (300, 60.0)),
+        (["--quick", "--max-steps", "50"], (50, 60.0)),
+        (["--time-limit", "90"], (None, 90.0)),
+    ],
+)
+def test_whole_run_by_default_and_quick_on_request(
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+    expected: tuple[int | None, float],
+) -> None:
+    import dllab.commands.diagnose as command
+    from dllab.diagnose.report import Report
+
+    seen: dict[str, object] = {}
+
+    def fake(script: str, **kwargs: object) -> Report:
+        seen.update(kwargs)
+        return Report(script=script, status="completed", steps_observed=1)
+
+    monkeypatch.setattr(command, "diagnose_file", fake)
+    result = runner.invoke(diagnose, ["train.py", "--json", *options])
+    assert result.exit_code == 0, result.output
+    assert (seen["max_steps"], seen["time_limit"]) == expected
+    assert seen["on_progress"] is None  # --json: never a progress line
