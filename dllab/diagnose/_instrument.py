@@ -24,7 +24,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils.hooks import RemovableHandle
 
-from dllab.diagnose._models import RootModel
+from dllab.diagnose._models import DEAD_WINDOW, RootModel
 from dllab.diagnose._recorder import Recorder
 from dllab.diagnose._steps import dense_schedule
 from dllab.diagnose.observations import Counter, Event
@@ -243,6 +243,7 @@ class Instrumentation:
         self.mode = DiagnoseMode(rec)
         self.handles: dict[str, RemovableHandle] = {}
         self._restore: list[tuple[Any, str, Any]] = []
+        self._step_guards: list[Any] = []
 
     # -- install / uninstall ------------------------------------------------------
 
@@ -262,6 +263,8 @@ class Instrumentation:
         self.mode.__enter__()  # type: ignore[no-untyped-call]
 
     def uninstall(self) -> None:
+        while self._step_guards:
+            self._step_guards.pop().__exit__(None, None, None)
         # The mode stack may have been left unbalanced by the script.
         with contextlib.suppress(Exception):
             self.mode.__exit__(None, None, None)  # type: ignore[no-untyped-call]
@@ -381,7 +384,12 @@ class Instrumentation:
         models = self.rec.models
         models.depth = max(models.depth - 1, 0)
         root = models.current_root
-        if root is not None and id(module) in root.dead.layers:
+        # A full window needs no more samples until the next roll (every 10 steps).
+        if (
+            root is not None
+            and id(module) in root.dead.layers
+            and root.dead.samples_seen < DEAD_WINDOW
+        ):
             with _own_ops():
                 root.dead.observe_module(module, output)
 
@@ -416,10 +424,20 @@ class Instrumentation:
     # -- optimizer hooks --------------------------------------------------------------
 
     def _step_pre(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        while self._step_guards:  # a step that raised never reached its post hook
+            self._step_guards.pop().__exit__(None, None, None)
         with _own_ops():
             self.rec.before_step(optimizer)
+        if not args and not kwargs.get("closure"):
+            # The optimizer's own arithmetic is nothing the checks read: skip the mode
+            # for it (most of a small model's ops). A closure (LBFGS) runs the user's code.
+            guard = _own_ops()
+            guard.__enter__()
+            self._step_guards.append(guard)
 
     def _step_post(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        if self._step_guards:
+            self._step_guards.pop().__exit__(None, None, None)
         with _own_ops():
             self.rec.after_step(optimizer)
 

@@ -74,7 +74,7 @@ class Models:
         self.current_root: RootModel | None = None
         self.eval_forward_pending = False
         """The last top-level forward ran in eval mode with gradients enabled."""
-        self.functional_dead = DeadUnitProbe(watch_nonfinite=True)
+        self.functional_dead = DeadUnitProbe()
         """Dead units of ReLUs the user's code calls as functions (named `relu at line N`)."""
         self._dead_windows: dict[str, dict[str, DeadLayer]] = {}
         self.rnn_outputs: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}
@@ -100,7 +100,7 @@ class Models:
             names={id(m): n for n, m in module.named_modules()},
             param_ids={id(p) for p in module.parameters()},
             mode_modules=[(n, m) for n, m in module.named_modules() if isinstance(m, MODE_TYPES)],
-            dead=DeadUnitProbe(module, attach=False, watch_nonfinite=True),
+            dead=DeadUnitProbe(module, attach=False),
             location=location or self._user_site(),
         )
         self.roots[id(module)] = info
@@ -158,13 +158,11 @@ def _dead_summary(probe: DeadUnitProbe) -> dict[str, DeadLayer]:
     fractions = probe.fractions()
     units = probe.units()
     samples = probe.samples()
-    nonfinite = probe.nonfinite()
     return {
         layer: {
             "fraction": fractions[layer],
             "units": units[layer],
             "samples": samples.get(layer, 0),
-            "nonfinite": nonfinite.get(layer, False),
         }
         for layer in fractions
     }

@@ -210,8 +210,6 @@ class DeadLayer(TypedDict, total=False):
     samples: int
     type: str
     """The layer's module class (`ReLU`, …; `?` when unknown)."""
-    nonfinite: bool
-    """Its outputs held NaN/Inf in the window: no unit can be judged dead or alive."""
 
 
 class ZeroGradStats(TypedDict):

@@ -88,17 +88,10 @@ class DeadUnitProbe(HookProbe):
         attach: False to attach nothing to the model and be fed through
             `observe_module()` instead (by a global hook: `dllab diagnose` must leave
             the user's modules exactly as they were, picklable).
-        watch_nonfinite: also note layers whose outputs held NaN/Inf (`nonfinite()`):
-            no unit of those can be judged, since NaN > 0 is False.
     """
 
-    def __init__(
-        self, model: nn.Module | None = None, *, attach: bool = True, watch_nonfinite: bool = False
-    ) -> None:
+    def __init__(self, model: nn.Module | None = None, *, attach: bool = True) -> None:
         super().__init__()
-        self._watch_nonfinite = watch_nonfinite
-        self._nonfinite: dict[str, Tensor] = {}
-        """Per layer: did an output hold NaN/Inf (a 0-d bool tensor, read without a sync per call)."""
         self._fired: dict[str, Tensor] = {}
         self._samples: dict[str, int] = {}
         self._conv1d = model is not None and _channels_first_3d(model)
@@ -144,12 +137,6 @@ class DeadUnitProbe(HookProbe):
         else:
             self._fired[name] = seen | fired
         self._samples[name] = self._samples.get(name, 0) + samples
-        if self._watch_nonfinite:
-            import torch
-
-            bad = ~torch.isfinite(output.detach()).all()
-            old = self._nonfinite.get(name)
-            self._nonfinite[name] = bad if old is None else old | bad
 
     @property
     def samples_seen(self) -> int:
@@ -174,15 +161,10 @@ class DeadUnitProbe(HookProbe):
         dead = torch.stack([(~self._fired[n]).float().mean() for n in names]).cpu().tolist()
         return {n: float(d) for n, d in zip(names, dead, strict=True)}
 
-    def nonfinite(self) -> dict[str, bool]:
-        """Layers whose outputs held NaN/Inf since the last reset (with `watch_nonfinite`)."""
-        return {name: bool(flag) for name, flag in self._nonfinite.items()}
-
     def reset(self) -> None:
         """Forget everything seen so far (hooks stay attached)."""
         self._fired.clear()
         self._samples.clear()
-        self._nonfinite.clear()
 
 
 def dead_fractions(model: nn.Module, inputs: Tensor) -> dict[str, float]:

@@ -47,18 +47,21 @@ class DeadRelu(Rule):
         Field.DEAD_UNITS,
         Field.MODELS,
         Field.OPTIMIZERS,
+        Field.NONFINITE,
     )
 
     def run(self, ctx: Context) -> list[Finding]:
         if not self.has_data(ctx, Field.DEAD_UNITS):
             return []
+        bad = ctx.get(Field.NONFINITE, {})
+        if "loss" in bad or "grad" in bad:
+            return []  # NaN > 0 is False: after NaN/Inf every unit looks dead, and none can be judged
         findings = []
         for model, layers in ctx.get(Field.DEAD_UNITS).items():
             bad = [
                 (name, d)
                 for name, d in layers.items()
                 if d["samples"] >= MIN_SAMPLES
-                and not d.get("nonfinite")  # NaN > 0 is False: NaN inputs make every unit look dead
                 and d["fraction"] > WARN_FRACTION
                 # Small layers (a 4-3-3 net) count only when every unit is dead.
                 and (d["units"] >= 4 or (d["units"] >= 2 and d["fraction"] >= 1.0))
