@@ -428,7 +428,7 @@ class Instrumentation:
             self._step_guards.pop().__exit__(None, None, None)
         with _own_ops():
             self.rec.before_step(optimizer)
-        if not args and not kwargs.get("closure"):
+        if len(args) <= 1 and not kwargs.get("closure"):  # args[0] is the optimizer itself
             # The optimizer's own arithmetic is nothing the checks read: skip the mode
             # for it (most of a small model's ops). A closure (LBFGS) runs the user's code.
             guard = _own_ops()
