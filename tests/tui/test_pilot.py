@@ -11,6 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.containers import VerticalScroll
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import Static
 
 from dllab.progress import Progress
@@ -27,6 +30,12 @@ from dllab.tui.widgets.status import RunState
 from .conftest import COURSE, seeded_history, wait_until
 
 Lab = Callable[..., LabApp]
+
+
+def shown(widget: Widget) -> str:
+    """What the widget draws (after CSS wrapping and cropping), as text."""
+    region = Region(0, 0, widget.outer_size.width, widget.outer_size.height)
+    return "\n".join(strip.text for strip in widget.render_lines(region))
 
 
 def lesson_screen(app: LabApp) -> LessonScreen:
@@ -176,9 +185,41 @@ async def test_bug_hunt_rechecks_on_save_and_reveals_the_solution(lab: Lab) -> N
         os.utime(hunt.path, (time.time() + 5, time.time() + 5))
         await wait_until(pilot, lambda: hunt.verdict is not None, 30)
         assert hunt.verdict is not None and hunt.verdict.result.passed
-        assert "solution.py" in str(hunt.render())
+        await pilot.press("b")
+        await pilot.pause(0.1)
+        assert "solution.py" in shown(hunt)
         await pilot.pause(0.1)
         assert app.progress.lessons["decay"]["bughunt"] == "passed"
+
+
+async def test_a_passed_bug_hunt_shows_the_solution_code_on_screen(lab: Lab) -> None:
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        screen = lesson_screen(app)
+        hunt = screen.query_one(HuntPanel)
+        assert hunt.path is not None
+        assert "ACCURACY = 0.95" not in shown(hunt)
+        hunt.path.write_text((COURSE / "01_decay" / "solution.py").read_text(), encoding="utf-8")
+        os.utime(hunt.path, (time.time() + 5, time.time() + 5))
+        await wait_until(pilot, lambda: hunt.verdict is not None, 30)
+        assert hunt.verdict is not None and hunt.verdict.result.passed
+        await pilot.press("b")
+        scroll = hunt.parent
+        assert isinstance(scroll, VerticalScroll)
+        scroll.scroll_end(animate=False)
+        await pilot.pause(0.2)
+        lines = shown(hunt).splitlines()
+        joined = "".join(line.strip() for line in lines)
+        # the existing text stays; the code follows it, numbered, wrapped at the tab's width
+        assert "Fixed!" in joined and "solution.py" in joined, lines
+        assert any(line.split()[:4] == ["5", "ACCURACY", "=", "0.95"] for line in lines), lines
+        code = [i for i, line in enumerate(lines) if line.split()[:2] == ["6", 'print("RESULT']]
+        assert code, lines
+        assert 'json.dumps({"val_acc":ACCURACY}))' in joined.replace(" ", ""), lines
+        # and that line is inside the scroll view on the 24-row screen, not below it
+        row = hunt.region.y + code[0]
+        assert scroll.region.y <= row < min(scroll.region.bottom, 24), (row, scroll.region)
 
 
 @pytest.mark.slow

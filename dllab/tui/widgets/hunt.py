@@ -4,7 +4,8 @@ The learner's copy of the broken script opens in `$EDITOR` (the app suspends
 and comes back); the panel polls the file's mtime and re-checks it on every
 save. `check_hunt` runs the script in a subprocess (seconds), so it runs in a
 thread worker and reports back with a `HuntChecked` message. The reference
-solution is shown only once the hunt is passed.
+solution's code is shown (read as text, never imported) only once the hunt is
+passed, so the learner can compare it with their own fix.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
 from textual.widgets import Static
@@ -33,6 +36,23 @@ def editor_command() -> list[str]:
     from shutil import which
 
     return ["nano" if which("nano") else "vi"]
+
+
+def solution_code(path: Path) -> RenderableType:
+    """The reference solution as numbered, highlighted code (wrapped: readable at 80 columns)."""
+    try:
+        code = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return Text(f"cannot read {path}: {exc.strerror or exc}", style="red")
+    # ansi_dark with the terminal's own background: it reads in any theme and under NO_COLOR
+    return Syntax(
+        code.rstrip("\n"),
+        "python",
+        line_numbers=True,
+        word_wrap=True,
+        theme="ansi_dark",
+        background_color="default",
+    )
 
 
 class HuntPanel(Static):
@@ -116,16 +136,17 @@ class HuntPanel(Static):
         if task:
             text.append(task + "\n\n")
         text.append(tr("hunt_edit", self.lang, file=str(self.path or hunt.file)) + "\n\n")
+        content: RenderableType = text
         if self.checking:
             text.append(tr("hunt_checking", self.lang), style="yellow")
         elif self.verdict is not None:
             result = self.verdict.result
             if result.passed:
-                text.append(
-                    tr("hunt_pass", self.lang, path=solution_path(self.lesson)), style="bold green"
-                )
+                solution = solution_path(self.lesson)
+                text.append(tr("hunt_pass", self.lang, path=solution) + "\n", style="bold green")
+                content = Group(text, solution_code(solution))
             else:
                 text.append(tr("hunt_fail", self.lang) + "\n", style="bold red")
                 for problem in result.problems:
                     text.append(f"- {problem}\n")
-        self.update(text)
+        self.update(content)
