@@ -215,3 +215,40 @@ def test_sweep_at_80x24(tmp_path: Path) -> None:
         pane.keys("q")
     finally:
         pane.kill()
+
+
+def test_vanishing_gradients_delta_chart_at_80x24(tmp_path: Path) -> None:
+    """The mechanism chart in the lab: lesson 7's per-layer δ = ∂L/∂z bars, reached with c."""
+    env = base_env(tmp_path, DLLAB_LESSONS=str(ROOT / "lessons"))
+    pane = Pane(f"dllab-delta-{os.getpid()}", _dllab(), env)
+    title = "δ = ∂L/∂z per layer at step 0 (log10)"  # its tail is cut at 80 columns
+
+    def chart_title(screen: str) -> bool:
+        """The δ chart's title on the tab bar's row (not a sentence of the lesson text)."""
+        return any("Knobs" in line and title in line for line in screen.splitlines())
+
+    try:
+        pane.wait_for(lambda s: "A. Foundations" in s)
+        time.sleep(0.5)  # keys typed within ~0.1 s of the first paint can be lost at start-up
+        pane.keys("/")
+        pane.keys("-l", "vanishing")
+        pane.wait_for(lambda s: "Vanishing gradients: sigmoid vs ReLU" in s)
+        pane.keys("Escape")
+        time.sleep(0.3)
+        pane.keys("Enter")
+        pane.wait_for(lambda s: "ready: press r to run" in s, 20)
+        pane.keys("r")
+        # the bars are drawn from step 0: the run need not finish
+        pane.wait_for(lambda s: "L10" in s and "█" in s, 90)
+        deadline = time.monotonic() + 30
+        while not chart_title(pane.screen()):
+            assert time.monotonic() < deadline, f"c never showed the δ chart:\n{pane.screen()}"
+            pane.keys("c")
+            time.sleep(0.5)
+        shown = pane.wait_for(lambda s: chart_title(s) and "L10" in s.split(title, 1)[1], 10)
+        below = shown.split(title, 1)[1]
+        assert "layer" in below and "L1 " in below and "L10" in below, shown
+        assert "█" in below and "┤" in below and "1e-" in below, "log10 bars with a y axis"
+        pane.keys("q")
+    finally:
+        pane.kill()
