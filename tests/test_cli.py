@@ -164,8 +164,11 @@ def test_runs_list_show_replay(dllab_home: Path) -> None:
     assert "toy-" in listing.stdout and "completed" in listing.stdout
     shown = dllab("runs", "show", "last")
     assert '"status": "completed"' in shown.stdout
+    # replay prints the `run --json` stream: start, the metric points, end
     replay = [json.loads(line) for line in dllab("runs", "replay", "last").stdout.splitlines()]
-    assert len(replay) == 2 * 3 * 2 and replay[0]["type"] == "metric"
+    assert replay[0]["type"] == "start" and replay[-1]["type"] == "end"
+    metrics = [line for line in replay if line["type"] == "metric"]
+    assert len(metrics) == 2 * 3 * 2
 
 
 def test_corrupt_progress_is_moved_aside(dllab_home: Path) -> None:
