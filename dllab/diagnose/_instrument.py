@@ -384,11 +384,13 @@ class Instrumentation:
         models = self.rec.models
         models.depth = max(models.depth - 1, 0)
         root = models.current_root
-        # A full window needs no more samples until the next roll (every 10 steps).
+        # A full window needs no more samples until the next roll (every 10 steps). Judged per
+        # layer: one big forward (a full-batch evaluation) fills the first layer's window before
+        # the deeper layers of the same forward are reached, and they must still be counted.
         if (
             root is not None
             and id(module) in root.dead.layers
-            and root.dead.samples_seen < DEAD_WINDOW
+            and root.dead.layer_samples(module) < DEAD_WINDOW
         ):
             with _own_ops():
                 root.dead.observe_module(module, output)

@@ -138,6 +138,11 @@ class DeadUnitProbe(HookProbe):
             self._fired[name] = seen | fired
         self._samples[name] = self._samples.get(name, 0) + samples
 
+    def layer_samples(self, module: nn.Module) -> int:
+        """Samples seen since the last reset by `module`'s layer (0 if it is not watched)."""
+        name = self.layers.get(id(module))
+        return self._samples.get(name, 0) if name is not None else 0
+
     @property
     def samples_seen(self) -> int:
         """The most samples any watched layer has seen since the last reset."""
