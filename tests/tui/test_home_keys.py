@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual import events
 from textual.widgets import Input, OptionList
 
 from dllab.tui.app import LabApp, make_app
@@ -97,3 +98,22 @@ async def test_the_arrows_move_the_highlight_while_typing(
         assert second != first and isinstance(app.screen.focused, Input)
         await pilot.press(*"l")  # still typing
         assert screen.filter_text == "rel"
+
+
+@pytest.mark.parametrize("burst", ["/dead", "/logits"])
+async def test_a_filter_typed_in_one_burst_keeps_every_letter(
+    course_lab: Callable[[], LabApp], burst: str
+) -> None:
+    """A terminal hands `/dead` typed fast (or pasted) over as one read: every key is queued
+    before the first is handled. The letters after `/` were routed to the list and lost."""
+    app = course_lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = home(app)
+        for char in burst:  # queued at once, as the driver does with one read
+            app.post_message(events.Key("slash" if char == "/" else char, char))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is screen and app.lang == "en"
+        assert screen.query_one("#filter", Input).value == burst[1:]
+        await pilot.press("slash")  # in the filter, / types
+        assert screen.query_one("#filter", Input).value == burst[1:] + "/"

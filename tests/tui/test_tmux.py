@@ -168,6 +168,22 @@ def test_typing_a_filter_word_with_command_letters(tmp_path: Path) -> None:
         pane.kill()
 
 
+def test_a_filter_typed_in_one_burst(tmp_path: Path) -> None:
+    """`/dead` in one send-keys (one read, as fast typing or a paste gives): every letter lands."""
+    env = base_env(tmp_path, DLLAB_LESSONS=str(ROOT / "lessons"), NO_COLOR="1", TERM="linux")
+    pane = Pane(f"dllab-burst-{os.getpid()}", _dllab(), env)
+    try:
+        pane.wait_for(lambda s: "A. Foundations" in s)
+        time.sleep(0.5)  # keys typed within ~0.1 s of the first paint can be lost at start-up
+        pane.keys("-l", "/dead")
+        shown = pane.wait_for(lambda s: "Dead ReLUs" in s and "Autograd" not in s.split("\n", 3)[3])
+        assert "dead" in shown.splitlines()[2], "the filter line shows the whole word"
+        assert "Diagnose" not in shown.splitlines()[0], "d typed into the filter"
+        pane.keys("q")
+    finally:
+        pane.kill()
+
+
 def _devices_pane(tmp_path: Path, name: str) -> Pane:
     from .test_devices import devices_course
 

@@ -34,7 +34,9 @@ class HomeScreen(LabScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", show=True),
         Binding("c", "continue", "Continue"),
-        Binding("slash", "filter", "Filter"),
+        # priority: the binding runs when the key arrives, before the keys typed
+        # after it in the same burst are routed (to whatever has the focus then)
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("R", "reset_one", "Reset lesson"),
         Binding("X", "reset_all", "Reset all"),
         Binding("escape", "clear_filter", "Clear", show=False),
@@ -196,9 +198,19 @@ class HomeScreen(LabScreen):
         """Focus the filter box, at once: the keys typed right after `/` must land in it.
 
         (`Widget.focus()` moves the focus on a later turn of the loop, after
-        keys already queued, so 'dead' typed fast opened Diagnose.)
+        keys already queued, so 'dead' typed fast opened Diagnose.) The binding
+        is a priority one for the same reason: a terminal delivers `/dead` typed
+        fast (or pasted) as one read, and a normal binding only runs once the
+        `/` has bubbled up from the list, after `dead` was already routed to the
+        list and lost.
         """
         self.set_focus(self.query_one("#filter", Input))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the filter, `/` types (the priority binding steps aside)."""
+        if action == "filter" and self.focused is self.query_one("#filter", Input):
+            return None  # shown dimmed, not run: the key goes on to the Input
+        return True
 
     def action_clear_filter(self) -> None:
         """Empty the filter and go back to the list, the highlight where it was."""
