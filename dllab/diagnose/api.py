@@ -60,7 +60,7 @@ def diagnose_file(
     """
     script = os.fspath(path)
     try:
-        text = _read(script)
+        text = read_script(script)
         source = Source.parse(script, text)
     except ScriptLoadError as exc:
         status = "syntax-error" if "syntax error" in str(exc) else "missing-file"
@@ -81,7 +81,8 @@ def diagnose_file(
     return build_report(script, source, result)
 
 
-def _read(script: str) -> str:
+def read_script(script: str) -> str:
+    """The script's text; a missing or unreadable file is a `ScriptLoadError` (one line)."""
     try:
         with open(script, encoding="utf-8") as fh:
             return fh.read()

@@ -22,7 +22,8 @@ import traceback
 from types import FrameType, TracebackType
 from typing import Any
 
-from dllab.diagnose.observations import ErrorInfo, Outcome
+from dllab.diagnose._rank import main_thread_frame, start_rank, stood_at
+from dllab.diagnose.observations import ErrorInfo, Outcome, StoodAt
 
 TIME_LIMIT_EXIT = 124
 """Exit status of a child that the watchdog ended at the time limit."""
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     out_path: str = config["out"]
     script = os.path.abspath(config["script"])
     time_limit = float(config["time_limit"])
+    if config.get("distributed"):  # one of the ranks under torch.distributed.run
+        out_path, _ = start_rank(out_path, config["log"])
 
     from dllab.diagnose._instrument import Instrumentation
     from dllab.diagnose._recorder import Recorder, StopDiagnose
@@ -90,9 +93,15 @@ def main(argv: list[str] | None = None) -> int:
     rec = Recorder(script, None if max_steps is None else int(max_steps), out_path)
     outcome: Outcome = {"status": "completed"}
     done = threading.Event()
+    stood: list[StoodAt] = []
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
+        stood.append(stood_at(frame, rec.code.is_user_file))
         raise StopDiagnose("time-limit")
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        # The elastic agent ends the other ranks when one fails: report what this one saw.
+        raise StopDiagnose("peer-failed")
 
     def watchdog() -> None:
         # Last resort when the script is stuck in C code with signals blocked.
@@ -100,7 +109,12 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 rec.flush(
                     partial=False,
-                    outcome={"status": "time-limit", "note": "killed by the watchdog"},
+                    outcome={
+                        "status": "time-limit",
+                        "note": "killed by the watchdog",
+                        "stood_at": stood_at(main_thread_frame(), rec.code.is_user_file),
+                        "ended_at": time.time(),
+                    },
                 )
             finally:
                 os._exit(TIME_LIMIT_EXIT)
@@ -108,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "setitimer"):
         signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, time_limit)
+    if config.get("distributed"):
+        signal.signal(signal.SIGTERM, on_term)
     threading.Thread(target=watchdog, daemon=True, name="dllab-watchdog").start()
 
     instrumentation = Instrumentation(rec)
@@ -151,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
             signal.setitimer(signal.ITIMER_REAL, 0)
         instrumentation.uninstall()
     outcome["script_seconds"] = time.monotonic() - started
+    outcome["ended_at"] = time.time()
+    if stood and outcome["status"] == "time-limit":
+        outcome["stood_at"] = stood[0]
     rec.flush(partial=False, outcome=outcome)
     done.set()
     sys.stdout.flush()

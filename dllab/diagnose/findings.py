@@ -62,6 +62,8 @@ class Finding:
     """True when the run measured it, False for a static-only finding."""
     related: tuple[Location, ...] = ()
     """Other lines involved (e.g. the softmax line of a double softmax)."""
+    ranks: tuple[int, ...] = ()
+    """Distributed runs: the ranks that show it (empty for a single process)."""
 
     def as_json(self) -> dict[str, Any]:
         """The `--json` shape of a finding."""
@@ -73,6 +75,7 @@ class Finding:
             "location": {"file": self.location.file, "line": self.location.line},
             "fix": self.fix,
             "lesson": self.lesson,
+            **({"ranks": list(self.ranks)} if self.ranks else {}),
         }
 
 

@@ -252,14 +252,28 @@ class ErrorInfo(TypedDict):
     traceback: str
 
 
+class StoodAt(TypedDict):
+    """Where a run's main thread stood when a time limit stopped it."""
+
+    file: str | None
+    line: int | None
+    """The innermost line of the user's own code on the stack."""
+    in_torch: bool
+    """Inside a torch call below that line (e.g. waiting in a collective)."""
+
+
 class Outcome(TypedDict, total=False):
     status: str
-    """`completed`, `max-steps`, `time-limit`, `script-error`, `exit`, `interrupted`."""
+    """`completed`, `max-steps`, `time-limit`, `script-error`, `exit`, `interrupted`, `peer-failed`."""
     exit_code: int
     message: str
     error: ErrorInfo
     note: str
     script_seconds: float
+    stood_at: StoodAt
+    """At a time limit: where the script was."""
+    ended_at: float
+    """Wall-clock time (`time.time()`) the script ended: orders the ranks of a distributed run."""
 
 
 class Observations(TypedDict, total=False):

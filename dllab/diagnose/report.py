@@ -19,11 +19,39 @@ STATUS_TEXT = {
     "syntax-error": "the script has a syntax error",
     "missing-file": "the script could not be read",
     "interrupted": "stopped with Ctrl-C",
+    "peer-failed": "stopped because another rank failed (distributed runs)",
     "internal-error": "dllab could not run the diagnosis",
 }
 """Every `status` a report can have, with its meaning."""
 
 BUDGET_STATUSES = {"completed", "max-steps"}
+
+
+@dataclass(frozen=True)
+class RankStatus:
+    """How one rank of a distributed diagnosis ended (`Report.ranks`)."""
+
+    rank: int
+    """Its global rank (`RANK`)."""
+    status: str
+    """One of `STATUS_TEXT`, as a single-process run's status."""
+    detail: str = ""
+    """Why it ended that way (the error, the signal, the peer it waited for)."""
+    steps: int = 0
+    location: tuple[str | None, int | None] = (None, None)
+    """Where its error was raised, or where it stood when it was stopped."""
+    log_tail: str = ""
+    """The last lines this rank printed."""
+
+    def as_json(self) -> dict[str, Any]:
+        file, line = self.location
+        return {
+            "rank": self.rank,
+            "status": self.status,
+            "detail": self.detail,
+            "steps_observed": self.steps,
+            "location": {"file": file, "line": line},
+        }
 
 
 @dataclass
@@ -48,6 +76,10 @@ class Report:
     models: list[str] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    ranks: list[RankStatus] = field(default_factory=list)
+    """Distributed runs: each rank's own ending, by rank (empty for a single process)."""
+    charts_rank: int | None = None
+    """Distributed runs: the rank the per-layer charts come from."""
 
     @property
     def diagnosed(self) -> bool:
@@ -78,6 +110,10 @@ class Report:
             "steps_observed": self.steps_observed,
             "status": self.status,
         }
+        if self.ranks:
+            doc["world_size"] = len(self.ranks)
+            doc["ranks"] = [r.as_json() for r in self.ranks]
+            doc["charts_rank"] = self.charts_rank
         if not self.diagnosed:
             file, line = self.error_location
             doc["reason"] = {

@@ -14,8 +14,9 @@ import pytest
 import dllab.diagnose as diagnose_pkg
 from dllab.diagnose.api import REPORT_FIELDS, build_report
 from dllab.diagnose.observations import Counter, Event, Field, Observations
-from dllab.diagnose.rules import ALL_RULES
+from dllab.diagnose.rules import ALL_RANK_RULES, ALL_RULES
 from dllab.diagnose.rules._base import Context, Rule, UndeclaredRead
+from dllab.diagnose.rules._ranked import RankedRule
 from dllab.diagnose.runner import RunResult
 from dllab.diagnose.static import Source
 
@@ -39,11 +40,11 @@ def enum_members_used(files: list[str], enum: str) -> set[str]:
 
 
 def declared() -> set[Any]:
-    return {need for rule in ALL_RULES for need in rule.requires}
+    return {need for rule in (*ALL_RULES, *ALL_RANK_RULES) for need in rule.requires}
 
 
 def test_every_rule_declares_what_it_reads() -> None:
-    for rule in ALL_RULES:
+    for rule in (*ALL_RULES, *ALL_RANK_RULES):
         assert "requires" in vars(type(rule)), f"{rule.check} declares no requires"
         assert rule.requires, rule.check
 
@@ -175,3 +176,13 @@ def test_the_parent_side_imports_no_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("rule", ALL_RANK_RULES, ids=lambda r: r.check)
+@pytest.mark.parametrize("obs", ["full", "empty"])
+def test_ranked_rules_read_only_what_they_declare(rule: Rule, obs: str) -> None:
+    data = full_observations() if obs == "full" else {}
+    ctx = Context("s.py", SOURCE, obs=data, status="completed")  # type: ignore[arg-type]
+    strict = ctx.for_rule(rule, strict=True)
+    assert isinstance(rule, RankedRule)
+    rule.run_ranks({0: strict, 1: strict})

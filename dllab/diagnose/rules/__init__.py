@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dllab.diagnose.rules._base import Context, Rule
+from dllab.diagnose.rules._ranked import RankedRule
 from dllab.diagnose.rules.clip_after_step import ClipAfterStep
 from dllab.diagnose.rules.dead_relu import DeadRelu
 from dllab.diagnose.rules.double_softmax import DoubleSoftmax
@@ -50,7 +51,10 @@ ALL_RULES: tuple[Rule, ...] = (
 )
 """Every rule, in report order within a severity."""
 
-CHECKS: dict[str, str] = {rule.check: rule.lesson for rule in ALL_RULES}
+ALL_RANK_RULES: tuple[RankedRule, ...] = ()
+"""The cross-rank checks of a distributed diagnosis (`--nproc-per-node`), after the per-rank ones."""
+
+CHECKS: dict[str, str] = {rule.check: rule.lesson for rule in (*ALL_RULES, *ALL_RANK_RULES)}
 """Check id -> lesson id, the stable vocabulary of `--json`."""
 
-__all__ = ["ALL_RULES", "CHECKS", "Context", "Rule"]
+__all__ = ["ALL_RANK_RULES", "ALL_RULES", "CHECKS", "Context", "RankedRule", "Rule"]
