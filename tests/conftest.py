@@ -14,6 +14,9 @@ def dllab_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     """Point DLLAB_HOME at a fresh temporary folder so tests never touch the user's data."""
     home = tmp_path_factory.mktemp("dllab-home")
     monkeypatch.setenv("DLLAB_HOME", str(home))
+    # no training child started ahead for every lesson a test opens (each imports torch);
+    # tests/tui/test_prewarm.py turns it on where it is what is tested
+    monkeypatch.setenv("DLLAB_PREWARM", "0")
     return home
 
 

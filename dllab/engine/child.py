@@ -1,9 +1,13 @@
 """The child process of an isolated run (see `run.py` for why a process).
 
-Protocol: the first stdin line is a JSON spec; later stdin lines are `stop`,
-`pause`, `resume`. Events go out as JSON lines on a private copy of the
-original stdout; fd 1 itself is pointed at the log (fd 2) so that anything
-torch or CUDA print from C cannot corrupt the event stream.
+Protocol: stdin lines `{"type": "prepare", ...}` (any number, first) make a
+child started ahead of its run (`warm.py`) import torch, the course and the
+lesson's experiment and answer `{"type": "ready"}`; then one JSON spec line
+starts the run; later lines are `stop`, `pause`, `resume`. Events go out as
+JSON lines on a private copy of the original stdout; fd 1 itself is pointed at
+the log (fd 2, or the spec's `log` file) so that anything torch or CUDA print
+from C cannot corrupt the event stream. Stdin closing before the spec (the lab
+went away) ends the child.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from dllab.engine.config import RunConfig
 from dllab.engine.events import ArmEnded, MetricPoint, RunStatus
@@ -90,6 +94,61 @@ def _listen(control: RunControl) -> None:
     control.stop()  # the parent went away: stop at the next step
 
 
+class Prepared:
+    """What a waiting child loaded ahead of its run: the course, by lessons root."""
+
+    def __init__(self) -> None:
+        self.courses: dict[str, Any] = {}
+
+    def course(self, root: str) -> Any:
+        """The course under `root` (loaded once: parsing every lesson takes a while)."""
+        if root not in self.courses:
+            from dllab.curriculum.loader import load_course
+
+            os.environ["DLLAB_LESSONS"] = root
+            self.courses[root] = load_course(Path(root))
+        return self.courses[root]
+
+    def prepare(self, message: dict[str, Any]) -> None:
+        """Import what the run will need, so that its first step comes at once."""
+        import torch
+
+        from dllab.curriculum.experiment import load_experiment
+        from dllab.engine.device import resolve_device
+
+        lesson = self.course(message["lessons_root"]).lesson(message["lesson"])
+        load_experiment(lesson)  # its imports land in sys.modules (the run imports it afresh)
+        device = resolve_device(message.get("device", "auto"))
+        # the first op on a device pays for its set-up (a CUDA context, CPU kernels, autograd)
+        layer = torch.nn.Linear(4, 4).to(device)
+        layer(torch.zeros(2, 4, device=device)).sum().backward()
+
+
+def _redirect_log(path: str) -> None:
+    """Point fds 1 and 2 at the run's log (a warm child started before the run had one)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.dup2(fd, 2)
+    os.dup2(fd, 1)
+    os.close(fd)
+
+
+def _wait_for_spec(emitter: PipeEmitter, prepared: Prepared) -> dict[str, Any] | None:
+    """Prepare as asked until the spec arrives (None: stdin closed first)."""
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        message = json.loads(line)
+        if message.get("type") != "prepare":
+            return dict(message)
+        try:
+            prepared.prepare(message)
+        except Exception as exc:  # the run reports its own errors; say why here for the log
+            sys.stderr.write(f"preparing {message.get('lesson')!r} failed: {exc!r}\n")
+        emitter._write({"type": "ready", "lesson": message.get("lesson")})
+        emitter.flush()
+
+
 def main() -> None:
     """Run one spec from stdin; always end with an `end` event."""
     event_fd = os.dup(1)
@@ -97,14 +156,16 @@ def main() -> None:
     out = os.fdopen(event_fd, "w", buffering=1 << 16)
     sys.stdout = sys.stderr
     emitter = PipeEmitter(out)
-    spec = json.loads(sys.stdin.readline())
+    prepared = Prepared()
+    spec = _wait_for_spec(emitter, prepared)
+    if spec is None:
+        return  # the lab went away before a run
+    if spec.get("log"):
+        _redirect_log(spec["log"])
     control = RunControl()
     threading.Thread(target=_listen, args=(control,), daemon=True).start()
-    os.environ["DLLAB_LESSONS"] = spec["lessons_root"]
     try:
-        from dllab.curriculum.loader import load_course
-
-        lesson = load_course(Path(spec["lessons_root"])).lesson(spec["lesson"])
+        lesson = prepared.course(spec["lessons_root"]).lesson(spec["lesson"])
         status, message = train(
             lesson, RunConfig.from_json(spec["config"]), spec["run_id"], emitter, control
         )

@@ -10,7 +10,9 @@ Two ways to train, same events:
   no Python redirection can catch; a segfault or CUDA OOM in a thread would
   take the whole app down; and the UI process never imports torch, so the lab
   opens in well under a second. The child's stdout carries JSON events; its C
-  level stdout and stderr go to the run's log file.
+  level stdout and stderr go to the run's log file. A child started ahead of
+  the run (`warm.py`, `child=`) skips the start-up; if it died while waiting,
+  the run starts a fresh one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import json
 import os
 import secrets
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ from dllab.engine.dispatch import Dispatcher
 from dllab.engine.events import ArmEnded, ArmStatus, MetricPoint, RunEnded, RunStatus, Subscriber
 from dllab.engine.history import RunHistory
 from dllab.engine.loop import RunControl, train
+from dllab.engine.warm import child_command, child_env, end_child
 from dllab.errors import DllabError
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ class Run:
         *,
         isolate: bool = False,
         record: bool = True,
+        child: subprocess.Popen[bytes] | None = None,
     ) -> None:
         self.lesson = lesson
         self.config = config
@@ -74,6 +77,10 @@ class Run:
         self.control = RunControl()
         self._thread: threading.Thread | None = None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._warm = child
+        self.warm_start = False
+        """The run trains in a child started ahead of it (set once the child took the spec)."""
+        self._began = False
 
     @property
     def history(self) -> RunHistory:
@@ -108,6 +115,11 @@ class Run:
         """Continue after `pause()`."""
         self.control.paused.clear()
         self._send("resume")
+
+    @property
+    def pid(self) -> int | None:
+        """The training child's process id (None in a thread, or before it started)."""
+        return self._proc.pid if self._proc is not None else None
 
     @property
     def paused(self) -> bool:
@@ -153,26 +165,35 @@ class Run:
             "lesson": self.lesson.id,
             "run_id": self.run_id,
             "config": self.config.to_json(),
+            "log": log_path,  # a warm child's output goes here from now on
         }
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
-        try:
-            with open(log_path, "ab") as log:
-                self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "dllab.engine.child"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=log,
-                    env=env,
-                    start_new_session=True,  # Ctrl-C in the terminal goes to the UI, which stops the run cleanly
-                )
-        except OSError as exc:
-            self.dispatcher.ended(RunStatus.FAILED, f"could not start the training process: {exc}")
-            return
+        warm, self._warm = self._warm, None
+        proc = warm if warm is not None and warm.poll() is None else None
+        if proc is None:
+            if warm is not None:
+                end_child(warm)
+            proc = self._spawn(log_path)
+            if proc is None:
+                return
+        self.warm_start = proc is warm
+        self._proc = proc
         self._send(json.dumps(spec))
         if self.control.stop_requested.is_set():
             self._send("stop")
-        end = self._read_events(self._proc.stdout)
-        code = self._proc.wait()
+        end = self._read_events(proc.stdout)
+        code = proc.wait()
+        if end is None and self.warm_start and not self._began:
+            # the warm child died before it started the run: a cold start instead
+            self.warm_start = False
+            proc = self._spawn(log_path)
+            if proc is None:
+                return
+            self._proc = proc
+            self._send(json.dumps(spec))
+            if self.control.stop_requested.is_set():
+                self._send("stop")
+            end = self._read_events(proc.stdout)
+            code = proc.wait()
         if end is None:
             message = f"the training process exited unexpectedly ({_describe_exit(code)})"
             tail = _tail(log_path)
@@ -181,6 +202,22 @@ class Run:
             self._end_early(RunStatus.FAILED, message)
         else:
             self.dispatcher.ended(RunStatus(end["status"]), str(end.get("message", "")))
+
+    def _spawn(self, log_path: str) -> subprocess.Popen[bytes] | None:
+        """Start a cold child (None, and the run ended, if that fails)."""
+        try:
+            with open(log_path, "ab") as log:
+                return subprocess.Popen(
+                    child_command(),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    env=child_env(),
+                    start_new_session=True,  # Ctrl-C in the terminal goes to the UI, which stops the run cleanly
+                )
+        except OSError as exc:
+            self.dispatcher.ended(RunStatus.FAILED, f"could not start the training process: {exc}")
+            return None
 
     def _end_early(self, status: RunStatus, message: str) -> None:
         """End a run whose child sent no end event: arms still running end with it."""
@@ -215,6 +252,7 @@ class Run:
                 ]
                 self.dispatcher.metrics(pts)
             elif kind == "start":
+                self._began = True
                 self.dispatcher.started(event["device"])
             elif kind == "arm_end":
                 self.dispatcher.arm_ended(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from dllab.curriculum.model import Course, Lesson
 from dllab.engine.config import RunConfig
 from dllab.engine.events import Subscriber
 from dllab.engine.run import Run
+from dllab.engine.warm import WarmPool, end_child
 from dllab.progress import Progress
 from dllab.tui import gpu
 from dllab.tui.i18n import detect_lang, key_word, tr
@@ -34,9 +36,25 @@ QUIT_WAIT_S = 1.5
 """How long quitting waits for running runs to stop (the engine kills a child after 1 s)."""
 
 
-def isolated_run(lesson: Lesson, config: RunConfig, subscribers: Sequence[Subscriber]) -> Run:
-    """Start a run in a child process: the lab's process never imports torch."""
-    return Run(lesson, config, subscribers, isolate=True).start()
+def isolated_run(
+    lesson: Lesson,
+    config: RunConfig,
+    subscribers: Sequence[Subscriber],
+    child: subprocess.Popen[bytes] | None = None,
+) -> Run:
+    """Start a run in a child process (`child`: one started ahead): the lab never imports torch."""
+    try:
+        run = Run(lesson, config, subscribers, isolate=True, child=child)
+    except BaseException:
+        if child is not None:
+            end_child(child)
+        raise
+    return run.start()
+
+
+def prewarm_default() -> bool:
+    """Start training children ahead of their runs unless `DLLAB_PREWARM=0` (tests, tiny boxes)."""
+    return os.environ.get("DLLAB_PREWARM", "1") != "0"
 
 
 def leave_a_core_for_the_ui() -> None:
@@ -75,6 +93,7 @@ class LabApp(App[int]):
         course: Course | None = None,
         progress: Progress | None = None,
         run_factory: RunFactory = isolated_run,
+        prewarm: bool = True,
     ) -> None:
         super().__init__()
         if "TEXTUAL_ANIMATIONS" not in os.environ:
@@ -83,6 +102,12 @@ class LabApp(App[int]):
         self.course = course if course is not None else load_course()
         self.progress = progress if progress is not None else Progress.load()
         self.run_factory = run_factory
+        self.warm_pool: WarmPool | None = None
+        """The training child started ahead of the next run (only with the default factory)."""
+        if prewarm and run_factory is isolated_run:
+            from dllab.paths import data_dir
+
+            self.warm_pool = WarmPool(data_dir() / "warm-child.log")
         self.runs: list[Run] = []
         self.mirror_notice = ""
         self.gpu_line = ""
@@ -94,6 +119,11 @@ class LabApp(App[int]):
         self.call_after_refresh(self._preload)
         if self.progress.notice:
             self.notify(self.progress.notice, severity="warning", title="Progress", timeout=15)
+
+    def on_unmount(self) -> None:
+        """No child outlives the lab (a waiting one would also exit when its stdin closes)."""
+        if self.warm_pool is not None:
+            self.warm_pool.close()
 
     @work(thread=True, group="preload", exit_on_error=False)
     def _preload(self) -> None:
@@ -145,9 +175,21 @@ class LabApp(App[int]):
     ) -> Run:
         """Start a run with the lab's subscribers (and the Visdom mirror if asked)."""
         leave_a_core_for_the_ui()
-        run = self.run_factory(lesson, config, [*subscribers, *self.mirrors(lesson)])
+        subs = [*subscribers, *self.mirrors(lesson)]
+        if self.warm_pool is not None and self.run_factory is isolated_run:
+            run = isolated_run(lesson, config, subs, child=self.warm_pool.take())
+        else:
+            run = self.run_factory(lesson, config, subs)
         self.runs.append(run)
         return run
+
+    def prewarm(self, lesson: Lesson) -> None:
+        """Get a training child ready for `lesson`'s next run (not while a run trains:
+        importing torch would take the CPU from it; the lesson asks again when it ends)."""
+        if self.warm_pool is None or any(run.result is None for run in self.runs):
+            return
+        leave_a_core_for_the_ui()  # the child inherits the thread count
+        self.warm_pool.warm(lesson, self.options.device)
 
     def running(self) -> list[Run]:
         """Runs still training."""
@@ -267,13 +309,20 @@ def make_app(
     course_root: Path | None = None,
     progress_path: Path | None = None,
     run_factory: RunFactory = isolated_run,
+    prewarm: bool | None = None,
     **_: Any,
 ) -> LabApp:
     """Build the lab (the CLI, tests and the screenshot script all come through here)."""
     options = LabOptions(detect_lang(lang), fps, mouse, ascii_markers, device, visdom_url)
     course = load_course(course_root) if course_root is not None else None
     progress = Progress.load(progress_path) if progress_path is not None else None
-    return LabApp(options, course=course, progress=progress, run_factory=run_factory)
+    return LabApp(
+        options,
+        course=course,
+        progress=progress,
+        run_factory=run_factory,
+        prewarm=prewarm_default() if prewarm is None else prewarm,
+    )
 
 
 if TYPE_CHECKING:

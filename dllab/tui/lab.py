@@ -59,6 +59,9 @@ class Lab(Protocol):
     ) -> Run:
         """Start a run with the lab's subscribers added."""
 
+    def prewarm(self, lesson: Lesson) -> None:
+        """Get a training child ready for the lesson's next run (in the background)."""
+
     def running(self) -> list[Run]:
         """Runs still training."""
 

@@ -30,6 +30,13 @@ class RunBegan(Message):
 
 
 @dataclass
+class FirstPoints(Message):
+    """A run's first metric batch arrived: draw it now, not on the next redraw tick."""
+
+    run: str
+
+
+@dataclass
 class ArmFinished(Message):
     """One arm of a run stopped stepping."""
 

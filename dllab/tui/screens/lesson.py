@@ -28,7 +28,7 @@ from dllab.errors import DllabError
 from dllab.tui.bridge import UiSubscriber
 from dllab.tui.i18n import tr
 from dllab.tui.lessontext import LessonText, lesson_markdown
-from dllab.tui.messages import ArmFinished, HuntChecked, RunBegan, RunFinished
+from dllab.tui.messages import ArmFinished, FirstPoints, HuntChecked, RunBegan, RunFinished
 from dllab.tui.screens.base import LabScreen
 from dllab.tui.widgets.chart import MetricChart
 from dllab.tui.widgets.claim import ClaimView
@@ -134,6 +134,7 @@ class LessonScreen(LabScreen):
             self._load_record(last)
         self.redraw(force=True)
         self.set_timer(1.0, self._prefill_other_language)
+        self.lab.prewarm(self.lesson)  # a child imports torch now, so r answers at once
 
     def _prefill_other_language(self) -> None:
         """Parse the hidden language's text ahead of time, so the language key answers at once."""
@@ -147,6 +148,7 @@ class LessonScreen(LabScreen):
     def on_screen_resume(self) -> None:
         if self._worded_in != self.lang:
             self.refresh_texts()
+        self.lab.prewarm(self.lesson)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.layout_charts)
@@ -330,6 +332,11 @@ class LessonScreen(LabScreen):
             self.lab.watch_device(self.device)
             self.update_status()
 
+    def on_first_points(self, message: FirstPoints) -> None:
+        message.stop()
+        if self._current(message.run):
+            self.tick()
+
     def on_arm_finished(self, message: ArmFinished) -> None:
         message.stop()
         event = message.event
@@ -352,6 +359,8 @@ class LessonScreen(LabScreen):
         self.lab.save_progress()
         self.redraw(force=True)
         self.update_status()
+        if self.app.screen is self:
+            self.lab.prewarm(self.lesson)  # a fresh child for the next run
         guessed = summary_line(self.lesson, event.predictions or [], self.lang)
         if guessed and event.status is RunStatus.COMPLETED:
             self.notify(guessed, title=tr("predict", self.lang), timeout=12)
