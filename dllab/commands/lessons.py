@@ -33,7 +33,7 @@ def lessons(ctx: click.Context, as_json: bool, lang: str) -> None:
     if as_json:
         rows = [
             {
-                "number": i,
+                "number": course.number(le),
                 "id": le.id,
                 "chapter": le.chapter,
                 "title": pick(le.title, lang),
@@ -45,7 +45,7 @@ def lessons(ctx: click.Context, as_json: bool, lang: str) -> None:
                 "bughunt": le.bughunt is not None,
                 "status": progress.status(le.id),
             }
-            for i, le in enumerate(course.lessons, 1)
+            for le in course.lessons
         ]
         broken = [
             {
@@ -73,13 +73,13 @@ def lessons(ctx: click.Context, as_json: bool, lang: str) -> None:
         table.add_column(col)
     chapter_titles = {c.id: pick(c.title, lang) for c in course.chapters}
     current = None
-    for i, le in enumerate(course.lessons, 1):
+    for le in course.lessons:
         if le.chapter != current:
             current = le.chapter
             table.add_section()
             table.add_row("", f"[bold]{chapter_titles.get(le.chapter, le.chapter)}[/]", "", "")
         table.add_row(
-            str(i),
+            str(course.number(le)),
             le.id,
             pick(le.title, lang) + (" [dim](GPU)[/]" if le.device == "cuda" else ""),
             MARKS.get(progress.status(le.id), ""),

@@ -8,6 +8,7 @@ stray files.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from dllab.curriculum.experiment import load_experiment
@@ -38,11 +39,29 @@ def check_course(root: Path, import_experiments: bool = True) -> tuple[list[str]
             good.append(lesson.id)
         except LessonError as exc:
             problems.append(str(exc))
+    problems += _numbering(course.lessons)
     listed = {le.dir.name for le in course.lessons} | {b.dir.name for b in course.broken}
     for path in sorted(root.iterdir()):
         if path.is_dir() and path.name not in IGNORED and path.name not in listed:
             problems.append(f"{path}: lesson folder is not listed in lessons.toml")
     return good, problems
+
+
+def _numbering(lessons: Sequence[Lesson]) -> list[str]:
+    """A lesson's number is its folder's: the numbers must rise in course order."""
+    problems = []
+    previous: Lesson | None = None
+    for lesson in lessons:
+        number = lesson.folder_number
+        if number is None:
+            continue
+        if previous is not None and number <= (previous.folder_number or 0):
+            problems.append(
+                f"{lesson.dir}: folder number {number} does not come after "
+                f"{previous.dir.name} (lessons are numbered by folder, in course order)"
+            )
+        previous = lesson
+    return problems
 
 
 def _check_folder(lesson: Lesson, import_experiments: bool) -> None:

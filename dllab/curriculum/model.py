@@ -13,6 +13,7 @@ rustlings' info.toml) plus one folder per lesson:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -240,9 +241,20 @@ class Lesson:
         """The experiment's Python file."""
         return self.dir / self.experiment
 
+    @property
+    def folder_number(self) -> int | None:
+        """The number its folder starts with (`27_attention` is 27), None without one."""
+        return folder_number(self.dir)
+
     def text(self, lang: str) -> LessonText:
         """The lesson text in `lang` (English if missing)."""
         return self.texts.get(lang) or self.texts["en"]
+
+
+def folder_number(folder: Path) -> int | None:
+    """The number a lesson folder's name starts with (`07_vanishing_gradients`: 7), or None."""
+    match = re.match(r"(\d+)_", folder.name)
+    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)
@@ -278,9 +290,18 @@ class Course:
     welcome: Text
     chapters: tuple[Chapter, ...]
     lessons: tuple[Lesson, ...]
-    """The lessons that loaded, in course order (numbers count these)."""
+    """The lessons that loaded, in course order."""
     broken: tuple[BrokenLesson, ...] = ()
     """Lessons of the manifest that failed to load, in manifest order."""
+
+    def number(self, lesson: Lesson) -> int:
+        """The lesson's number, the same in the lab, `dllab lessons` and the README.
+
+        It is its folder's number (`27_attention` is lesson 27, also while lesson 26
+        is missing or broken); a folder without one counts by its place in the course.
+        """
+        number = lesson.folder_number
+        return number if number is not None else self.lessons.index(lesson) + 1
 
     def lesson(self, lesson_id: str) -> Lesson:
         """The lesson with this id (or a unique prefix / number).
@@ -299,8 +320,10 @@ class Course:
                     f"lesson {entry.id!r} is broken: {entry.error.detail}",
                     entry.error.field,
                 )
-        if lesson_id.isdigit() and 1 <= int(lesson_id) <= len(self.lessons):
-            return self.lessons[int(lesson_id) - 1]
+        if lesson_id.isdigit():
+            for lesson in self.lessons:
+                if self.number(lesson) == int(lesson_id):
+                    return lesson
         matches = [le for le in self.lessons if le.id.startswith(lesson_id)]
         if len(matches) == 1:
             return matches[0]

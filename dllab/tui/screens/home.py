@@ -118,7 +118,6 @@ class HomeScreen(LabScreen):
         options = self.query_one(OptionList)
         keep = options.highlighted_option.id if options.highlighted_option else None
         options.clear_options()
-        number = {lesson.id: i + 1 for i, lesson in enumerate(self.lab.course.lessons)}
         training = {run.lesson.id for run in self.lab.running()}
         shown = 0
         for chapter in self.lab.course.chapters:
@@ -135,7 +134,7 @@ class HomeScreen(LabScreen):
                 mark, style = MARKS.get(status, MARKS[NEW])
                 line = Text("  ")
                 line.append(mark, style=style)
-                line.append(f" {number[lesson.id]:>2}. {pick(lesson.title, lang)}")
+                line.append(f" {self.lab.course.number(lesson):>2}. {pick(lesson.title, lang)}")
                 line.append(f"  {tr(status, lang)}", style="dim")
                 if lesson.id in training:
                     line.append(f"  ▶ {tr('running', lang)}", style="bold cyan")
