@@ -9,7 +9,7 @@ module itself (for `dllab run` on a terminal) or a textual-plotext widget's
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +64,10 @@ class LegendEntry:
     """The marker it is drawn with: 'braille' or one character."""
 
     def swatch(self) -> str:
-        """Two cells that look like the series: a line for braille, else its marker twice."""
-        return "━━" if self.marker == "braille" else self.marker * 2
+        """Cells that look like the series: a line for braille, a marker twice, a ramp as is."""
+        if self.marker == "braille":
+            return "━━"
+        return self.marker * 2 if len(self.marker) == 1 else self.marker
 
 
 def legend_text(entries: Sequence[LegendEntry], colors: bool = True) -> Text:
@@ -169,6 +171,7 @@ def draw_chart(
     colors: bool = True,
     overlay_label: str = "previous run",
     title: bool = True,
+    height: int = 0,
 ) -> list[LegendEntry]:
     """Draw one chart into `plt` (the caller builds or refreshes it); return its legend.
 
@@ -178,6 +181,8 @@ def draw_chart(
     beside it. With `colors=False`, or a marker other than braille, each series
     gets its own character. `title=False` leaves the title to the caller (the
     lab centres it by terminal cells; plotext counts a Chinese character as one).
+    `width` and `height` (0: unknown) are the plot's size in terminal cells (the
+    height with its frame and x axis).
     """
     plt.clear_data()
     plt.title(pick(spec.title, lang) if title else "")
@@ -195,7 +200,7 @@ def draw_chart(
     elif spec.kind is ChartKind.XY:
         legend += _draw_xy(plt, spec, history, arms, markers, labels)
     else:
-        _draw_heat(plt, spec, history, arms, labels)
+        legend += _draw_heat(plt, spec, history, arms, labels, width, height)
     return legend
 
 
@@ -380,21 +385,184 @@ def _draw_xy(
     return legend
 
 
+HEAT_SHADES = ("░", "▒", "▓", "█")
+"""A heat cell's strength, weakest to strongest: it reads without colour (NO_COLOR, TERM=linux)."""
+
+HEAT_POSITIVE, HEAT_NEGATIVE, HEAT_SEQUENTIAL = "red", "blue", "yellow"
+"""Cell colours: a signed map (a kernel) is red above 0 and blue below; one sign, one colour."""
+
+
+def heat_grid(values: Mapping[str, float], prefix: str) -> list[list[float]]:
+    """An arm's heat cells as rows of values (NaN where a cell is missing).
+
+    `prefix<i>` is cell i of a strip (one row: attention over positions 1 … T);
+    `prefix<r>,<c>` is row r, column c of a 2-D map (a k×k kernel), both counted from 1.
+    """
+    cells: dict[tuple[int, int], float] = {}
+    for name, value in values.items():
+        if not name.startswith(prefix):
+            continue
+        try:
+            index = [int(part) for part in name[len(prefix) :].split(",")]
+        except ValueError:
+            continue
+        if len(index) == 1 and index[0] >= 1:
+            cells[(0, index[0] - 1)] = value
+        elif len(index) == 2 and min(index) >= 1:
+            cells[(index[0] - 1, index[1] - 1)] = value
+    if not cells:
+        return []
+    rows = 1 + max(r for r, _ in cells)
+    cols = 1 + max(c for _, c in cells)
+    return [[cells.get((r, c), math.nan) for c in range(cols)] for r in range(rows)]
+
+
+@dataclass(frozen=True)
+class HeatScale:
+    """How a value becomes a shade and a colour, shared by every arm of one chart."""
+
+    lo: float
+    hi: float
+    signed: bool
+    """Values of both signs: strength is |value| / max |value|, colour the sign."""
+
+    def strength(self, value: float) -> float:
+        """0 (weakest) … 1 (strongest)."""
+        if self.signed:
+            return abs(value) / self.hi if self.hi > 0 else 0.0
+        return (value - self.lo) / (self.hi - self.lo) if self.hi > self.lo else 1.0
+
+    def shade(self, value: float) -> str:
+        """The character a cell is filled with."""
+        level = min(len(HEAT_SHADES) - 1, int(self.strength(value) * len(HEAT_SHADES)))
+        return HEAT_SHADES[level]
+
+    def color(self, value: float) -> str:
+        """The cell's colour."""
+        if not self.signed:
+            return HEAT_SEQUENTIAL
+        return HEAT_POSITIVE if value >= 0 else HEAT_NEGATIVE
+
+
+def heat_scale(values: Sequence[float]) -> HeatScale | None:
+    """The scale of a chart's finite values (None when there are none).
+
+    Values of both signs (kernel weights) scale by |value| around 0; values of one
+    sign run from 0 (weights, all >= 0) or from their minimum (log10 gradients, all < 0)
+    to their maximum, so brighter always means larger.
+    """
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return None
+    lo, hi = min(finite), max(finite)
+    if lo < 0 < hi:
+        return HeatScale(0.0, max(-lo, hi), True)
+    return HeatScale(0.0 if lo >= 0 else lo, hi, False)
+
+
+def _cell_label(value: float, room: int) -> str:
+    """The value as text that fits `room` characters (a space to spare), or ''."""
+    for text in (f"{value:+.2f}", f"{value:+.2f}".replace("0.", ".", 1), f"{value:+.1f}"):
+        if len(text) < room:
+            return text
+    return ""
+
+
+def _short(label: str, room: int) -> str:
+    return label if len(label) <= room else label[: max(1, room - 1)] + "…"
+
+
 def _draw_heat(
-    plt: Any, spec: ChartSpec, history: RunHistory, arms: Sequence[str], labels: dict[str, str]
-) -> None:
-    rows = []
-    for arm in arms:
-        names = sorted(_layer_series(history, arm, spec.prefix), key=lambda n: (len(n), n))
-        values = [history.last_values(arm).get(n, math.nan) for n in names]
-        if values:
-            rows.append([v if math.isfinite(v) else 0.0 for v in values])
-    if rows:
-        width = max(len(r) for r in rows)
-        matrix = [r + [0.0] * (width - len(r)) for r in rows]
-        scale = max((abs(v) for r in matrix for v in r), default=1.0) or 1.0
-        plt.matrix_plot([[int(255 * v / scale) for v in r] for r in matrix])
-        plt.ylabel(" / ".join(labels.get(a, a) for a in arms))
+    plt: Any,
+    spec: ChartSpec,
+    history: RunHistory,
+    arms: Sequence[str],
+    labels: dict[str, str],
+    width: int,
+    height: int,
+) -> list[LegendEntry]:
+    """Each arm's cells filled with shade characters (and coloured), numbers where they fit.
+
+    A strip (attention over positions) is one row per arm, the first arm on top; a
+    2-D map (a kernel) is one k×k block per arm, side by side. Cell (r, c) of a block
+    covers [c, c+1) × [r, r+1) in plot units, filled by a scatter dense enough to hit
+    every terminal cell (plotext has no filled rectangle that survives without colour).
+    """
+    grids = [
+        (arm, grid) for arm in arms if (grid := heat_grid(history.last_values(arm), spec.prefix))
+    ]
+    scale = heat_scale([v for _, grid in grids for row in grid for v in row])
+    if scale is None:
+        return []
+    strips = not any("," in n for arm, _ in grids for n in _layer_series(history, arm, spec.prefix))
+    cols = max(len(grid[0]) for _, grid in grids)
+    rows = max(len(grid) for _, grid in grids)
+    blocks = [  # (arm, grid, x0, y0) in plot units
+        (arm, grid, 0, len(grids) - 1 - i) if strips else (arm, grid, i * (cols + 1), 0)
+        for i, (arm, grid) in enumerate(grids)
+    ]
+    span_x = cols if strips else len(grids) * (cols + 1) - 1
+    span_y = len(grids) if strips else rows
+    chars = width / span_x
+    """Terminal columns per plot unit (about: the y-axis labels take a few)."""
+    per_x = max(1, math.ceil(1.6 * chars))
+    lines = (height - 3 if height > 3 else 48) / span_y
+    """Terminal lines per plot unit (the frame and the x axis take 3; unknown: ~48 in all)."""
+    per_y = max(2, math.ceil(1.6 * lines))
+    # Only the middle of each cell is filled: a terminal line or column that two cells
+    # would share stays blank, so neighbours never mix and the cells read as a grid
+    # (in x only where a cell is a few columns wide: a strip's cells may be under one).
+    margin_x = 0.15 if chars >= 3 else 0.0
+    margin_y = 0.25 if lines >= 3 else 0.0  # fewer lines: each is needed, numbers and all
+    fills: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+    for _, grid, x0, y0 in blocks:
+        for r, row in enumerate(grid):
+            y_base = y0 + len(grid) - 1 - r  # row 1 on top
+            for c, value in enumerate(row):
+                if not math.isfinite(value):
+                    continue
+                xs, ys = fills.setdefault((scale.shade(value), scale.color(value)), ([], []))
+                for i in range(per_x):
+                    for j in range(per_y):
+                        xs.append(x0 + c + margin_x + (1 - 2 * margin_x) * (i + 0.5) / per_x)
+                        ys.append(y_base + margin_y + (1 - 2 * margin_y) * (j + 0.5) / per_y)
+    for (shade, color), (xs, ys) in fills.items():
+        plt.scatter(xs, ys, marker=shade, color=color)
+    if not strips:
+        for _, grid, x0, y0 in blocks:
+            for r, row in enumerate(grid):
+                for c, value in enumerate(row):
+                    text = _cell_label(value, int(chars)) if math.isfinite(value) else ""
+                    if text:
+                        y = y0 + len(grid) - 1 - r + 0.5
+                        plt.text(
+                            text, x0 + c + 0.5, y, color=scale.color(value), alignment="center"
+                        )
+    plt.xlim(0, span_x)
+    plt.ylim(0, span_y)
+    if strips:
+        names = [_short(labels.get(arm, arm), 12) for arm, *_ in blocks]
+        plt.yticks([y0 + 0.5 for *_, y0 in blocks], names)
+        marks = sorted({0, (cols - 1) // 2, cols - 1})
+        plt.xticks([c + 0.5 for c in marks], [str(c + 1) for c in marks])
+    else:
+        room = int(cols * chars) - 1
+        names = [_short(labels.get(arm, arm), room) for arm, *_ in blocks]
+        plt.xticks([x0 + cols / 2 for _, _, x0, _ in blocks], names)
+        plt.yticks([], [])
+    return _heat_legend(scale)
+
+
+def _heat_legend(scale: HeatScale) -> list[LegendEntry]:
+    """What the shades and colours mean (the numbers in the cells need no key)."""
+    ramp = "".join(HEAT_SHADES)
+    if scale.signed:
+        return [
+            LegendEntry("> 0", HEAT_POSITIVE, "█"),
+            LegendEntry("< 0", HEAT_NEGATIVE, "█"),
+            LegendEntry(f"|value| 0 … {scale.hi:.2g}", "white", ramp),
+        ]
+    return [LegendEntry(f"{scale.lo:.2g} … {scale.hi:.2g}", HEAT_SEQUENTIAL, ramp)]
 
 
 # -- sweeps: the outcome against the knob (reads `dllab.engine.sweep.summarize`) --

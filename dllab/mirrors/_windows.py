@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from dllab.charts import ARM_COLORS, EMA_ALPHA
+from dllab.charts import ARM_COLORS, EMA_ALPHA, heat_grid
 from dllab.curriculum.model import ChartKind, ChartSpec, pick
 from dllab.engine.events import MetricPoint
 
@@ -317,12 +317,25 @@ class BarsWindow(_LayerWindow):
 
 
 class HeatWindow(_LayerWindow):
-    """A heat map: one row per arm, one column per `prefix<i>` (last values)."""
+    """A heat map: a strip is one row per arm, one column per `prefix<i>`; a 2-D map
+    (`prefix<r>,<c>`, a k×k kernel) is one k×k block per arm, side by side (last values)."""
+
+    def _maps(self) -> dict[str, list[list[float]]]:
+        """Each arm's 2-D map, or {} when the chart is a strip."""
+        if not any("," in layer for layer in self.layers):
+            return {}
+        return {arm: heat_grid(self.values[arm], "") for arm in self.arms if self.values[arm]}
 
     def layout(self) -> dict[str, Any]:
-        return _layout(self.title, self.spec.prefix.rstrip("/_") or "index")
+        layout = _layout(self.title, self.spec.prefix.rstrip("/_") or "index")
+        if self._maps():
+            layout["yaxis"] = {"autorange": "reversed", "title": "row"}  # row 1 on top
+        return layout
 
     def traces(self) -> list[dict[str, Any]]:
+        maps = self._maps()
+        if maps:
+            return [self._map_trace(maps)]
         layers = sorted(self.layers, key=lambda n: (len(n), n))
         arms = [arm for arm in self.arms if self.values[arm]]
         return [
@@ -334,6 +347,33 @@ class HeatWindow(_LayerWindow):
                 "colorscale": "Viridis",
             }
         ]
+
+    @staticmethod
+    def _map_trace(maps: dict[str, list[list[float]]]) -> dict[str, Any]:
+        rows = max(len(grid) for grid in maps.values())
+        cols = max(len(grid[0]) for grid in maps.values())
+        z: list[list[float | None]] = [[] for _ in range(rows)]
+        x: list[str] = []
+        for i, (arm, grid) in enumerate(maps.items()):
+            if i:  # an empty column between two arms' maps
+                x.append(" " * i)
+                for line in z:
+                    line.append(None)
+            x += [f"{arm} {c + 1}" for c in range(cols)]
+            for r in range(rows):
+                row = grid[r] if r < len(grid) else []
+                z[r] += [_json_value(row[c]) if c < len(row) else None for c in range(cols)]
+        finite = [v for line in z for v in line if v is not None]
+        trace: dict[str, Any] = {
+            "z": z,
+            "x": x,
+            "y": [str(r + 1) for r in range(rows)],
+            "type": "heatmap",
+            "colorscale": "Viridis",
+        }
+        if finite and min(finite) < 0 < max(finite):  # signed (kernel weights): red +, blue −
+            trace.update(colorscale="RdBu", reversescale=True, zmid=0)
+        return trace
 
 
 _KINDS: dict[ChartKind, type[ChartWindow]] = {

@@ -103,13 +103,14 @@ def shift_metrics(
 
 
 def kernel_cells(model: nn.Sequential) -> dict[str, float]:
-    """The first conv layer's kernel with the largest norm, row by row (heat strip cells)."""
+    """The first conv layer's kernel with the largest norm, as a k×k map: `kernel/<row>,<col>`."""
     conv = model[0]
     if not isinstance(conv, nn.Conv2d):
         return {}
     w = conv.weight.detach()[:, 0]  # (c1, k, k)
-    best = w.flatten(1).norm(dim=1).argmax()
-    return {f"kernel/{i + 1}": v.item() for i, v in enumerate(w[best].flatten())}
+    best = w[w.flatten(1).norm(dim=1).argmax()]  # (k, k)
+    k = best.shape[0]
+    return {f"kernel/{r + 1},{c + 1}": best[r, c].item() for r in range(k) for c in range(k)}
 
 
 def run(cfg) -> Iterator[dict[str, float]]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from dllab.charts import heat_grid
 from tests.lessons.conftest import claim_values, prediction_between, run_lesson
 
 pytestmark = pytest.mark.slow
@@ -26,9 +29,12 @@ def test_default_run_pooled_cnn_survives_the_shift(seed: int) -> None:
     # the mechanism: the pooled vector moves about a third as far (0.17 / 0.19 vs ~0.5)
     assert values["last(cnn_gmp.feature_move)"] < 0.3
     assert values["last(mlp.feature_move)"] > 0.4
-    # the kernel heat strip carries the 9 weights of a 3x3 kernel
-    cells = [n for n in run.history.names("cnn_gmp") if n.startswith("kernel/")]
-    assert len(cells) == 9
+    # the kernel heat map: each CNN's strongest first-layer kernel as a 3x3 grid, the MLP none
+    for arm in ("cnn_gmp", "cnn_flat"):
+        grid = heat_grid(run.history.last_values(arm), "kernel/")
+        assert [len(row) for row in grid] == [3, 3, 3]
+        assert all(math.isfinite(v) for row in grid for v in row)
+    assert heat_grid(run.history.last_values("mlp"), "kernel/") == []
     prediction_between(run, "cnn-weight-sharing", "mlp_shift", 0.35, 0.58)
     prediction_between(run, "cnn-weight-sharing", "gmp_params", 5129, 5131)
 
@@ -51,3 +57,4 @@ def test_one_pixel_kernel_cannot_see_shape() -> None:
     _result, run = run_arms("cnn-weight-sharing", ["cnn_gmp"], ["kernel=1"])
     assert last(run, "cnn_gmp", "params/all") == 906
     assert last(run, "cnn_gmp", "val_acc") < 0.2
+    assert [len(row) for row in heat_grid(run.history.last_values("cnn_gmp"), "kernel/")] == [1]
