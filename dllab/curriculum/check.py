@@ -11,12 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.cells import cell_len
+
 from dllab.curriculum.experiment import load_experiment
 from dllab.curriculum.loader import load_course
 from dllab.curriculum.model import Lesson
 from dllab.errors import LessonError
 
 ALLOWED_SUFFIXES = {".toml", ".md", ".py"}
+
+TITLE_WIDTH = 48
+"""Cells a chart title gets in the lab at 80x24 (the chart column; tests/tui measure it)."""
+
+TITLE_LINES = 2
+"""Lines a chart title may wrap onto there before it is cut."""
 IGNORED = {"__pycache__", ".DS_Store"}
 
 
@@ -36,6 +44,7 @@ def check_course(root: Path, import_experiments: bool = True) -> tuple[list[str]
     for lesson in course.lessons:
         try:
             _check_folder(lesson, import_experiments)
+            _check_titles(lesson)
             good.append(lesson.id)
         except LessonError as exc:
             problems.append(str(exc))
@@ -62,6 +71,40 @@ def _numbering(lessons: Sequence[Lesson]) -> list[str]:
             )
         previous = lesson
     return problems
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """`text` wrapped as a terminal shows it: at spaces, a longer word (or CJK run) folded."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if cell_len(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:  # fold what does not fit on a line of its own
+            if cell_len(line + char) > width:
+                lines.append(line)
+                line = ""
+            line += char
+    return [*lines, line] if line else lines
+
+
+def _check_titles(lesson: Lesson) -> None:
+    """Every chart title reads whole in the lab at 80x24 (at most `TITLE_LINES` lines)."""
+    for i, chart in enumerate(lesson.charts):
+        for lang, title in chart.title.items():
+            lines = wrap_cells(title, TITLE_WIDTH)
+            if len(lines) > TITLE_LINES:
+                raise LessonError(
+                    lesson.dir / "lesson.toml",
+                    f"chart title takes {len(lines)} lines of {TITLE_WIDTH} cells at 80x24 "
+                    f"(at most {TITLE_LINES}): shorten it ({cell_len(title)} cells)",
+                    f"charts[{i}].title.{lang}",
+                )
 
 
 def _check_folder(lesson: Lesson, import_experiments: bool) -> None:
