@@ -129,6 +129,27 @@ def test_chart_draws_curves_on_log_axes_with_vlines() -> None:
     assert "1e-1" in text and "●" in text  # decade ticks, measured points
 
 
+def test_the_sweep_legend_sits_under_the_plot_never_over_the_data() -> None:
+    """plotext's own legend sat in the plot's top-left corner, over the first points."""
+    from dllab.commands.sweep import render_chart
+
+    plan = _plan("w0", points=3, seeds=2)
+    points = [
+        SweepPoint(x, seed, "r", "completed", {"slow": x * (1 + seed), "fast": 2 * x})
+        for x in plan.xs
+        for seed in (0, 1)
+    ]
+    summary = summarize(plan, points)
+    text = render_chart(summary, 80, 20, color=False)
+    lines = text.splitlines()
+    bottom = max(i for i, line in enumerate(lines) if "└" in line)
+    plot = "\n".join(lines[: bottom + 1])
+    assert "slow" not in plot and "fast" not in plot, plot  # nothing named inside the frame
+    legend = "\n".join(lines[bottom + 1 :])
+    assert "** slow (mean of 2 seeds)" in legend and "++ fast (mean of 2 seeds)" in legend, legend
+    assert max(len(line) for line in lines) <= 80
+
+
 @pytest.mark.slow
 def test_cli_sweep_json_lines_then_summary() -> None:
     out = dllab("sweep", "toy", "w0=0.1:10", "--points", "3", "--steps", "3", "--json")
