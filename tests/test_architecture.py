@@ -27,6 +27,7 @@ BASE = (
     "dllab.exit_codes",
     "dllab.fsutil",
     "dllab.logscale",
+    "dllab.heatcells",
 )
 """Small leaf modules anybody may import (`dllab` itself for `__version__`)."""
 
@@ -53,6 +54,7 @@ RULES: dict[str, Rule] = {
     "dllab.exit_codes": Rule((), (*NO_TORCH, *CLI_ONLY)),
     "dllab.fsutil": Rule((), (*NO_TORCH, *CLI_ONLY)),
     "dllab.logscale": Rule((), (*NO_TORCH, *CLI_ONLY)),
+    "dllab.heatcells": Rule((), (*NO_TORCH, *CLI_ONLY)),
     "dllab.curriculum": Rule((), (*NO_TORCH, *CLI_ONLY)),
     "dllab.probes": Rule((), (*UI_ONLY, *CLI_ONLY)),
     "dllab.lessonkit": Rule(("dllab.probes",), (*UI_ONLY, *CLI_ONLY)),

@@ -19,9 +19,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from dllab.charts import ARM_COLORS, EMA_ALPHA, heat_grid
+from dllab.charts import ARM_COLORS, EMA_ALPHA
 from dllab.curriculum.model import ChartKind, ChartSpec, pick
 from dllab.engine.events import MetricPoint
+from dllab.heatcells import heat_grid
 
 REPLACE_LIMIT = 100_000
 """Values a line/xy window keeps and re-sends whole; beyond it, new values are appended."""

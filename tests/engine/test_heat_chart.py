@@ -13,10 +13,11 @@ import math
 import plotext as plt
 import pytest
 
-from dllab.charts import HEAT_SHADES, draw_chart, heat_grid, heat_scale, legend_text
+from dllab.charts import draw_chart, legend_text
 from dllab.curriculum.model import ChartKind, ChartSpec
 from dllab.engine.events import MetricPoint
 from dllab.engine.history import RunHistory
+from dllab.heatcells import HEAT_SHADES, heat_grid, heat_scale
 from dllab.mirrors._windows import HeatWindow
 
 KERNEL = ChartSpec("kernel", {"en": "Kernel"}, ChartKind.HEAT, prefix="kernel/")

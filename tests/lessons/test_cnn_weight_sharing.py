@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dllab.charts import heat_grid
+from dllab.heatcells import heat_grid
 from tests.lessons.conftest import claim_values, prediction_between, run_lesson
 
 pytestmark = pytest.mark.slow
