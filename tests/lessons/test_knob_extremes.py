@@ -4,19 +4,17 @@ A learner turns knobs freely in the lab: any float/int in [min, max], every choi
 values, shared or per arm (`ARM.KNOB=VALUE`). A run may *diverge* (a NaN loss is a lesson), but
 it must never end `failed` (an exception in the experiment) nor hang. Each case runs a few steps,
 enough for the loop, the first and the last evaluation (lessons evaluate at step 0, every k
-steps and at the last step) and any end-of-run probe.
+steps and at the last step) and any end-of-run probe; every arm reports numbers, and a loss is
+finite unless the arm ended as diverged (other metrics may be undefined: 0/0 is NaN).
 
-A knob extreme must not make a run far longer than the lesson's `budget_s` either (a batch size
-or width at max making a step ~100x slower means the range is wrong): the time of one plain
-training step of every arm (no set-up, no evaluation), times the lesson's steps, must stay within
-SLOW_FACTOR budgets.
+How much slower an extreme makes a step is measured, not asserted here:
+`python benchmarks/knob_extremes.py` times each extreme against the defaults side by side.
 """
 
 from __future__ import annotations
 
-import itertools
+import math
 import re
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -31,12 +29,6 @@ from dllab.engine.events import MetricPoint
 STEPS = 5
 """Steps per case: step 0 (set-up, probes, first evaluation), plain steps 1-3, the last (final
 evaluation, end-of-run probes). Every lesson evaluates at step 0 and at its last step."""
-
-TIMED_STEPS = (2, 3)
-"""Rounds timed for the full-run estimate: plain training steps of every arm, nothing else."""
-
-SLOW_FACTOR = 10
-"""A knob extreme may make the full run this many budgets long at most (loaded CI, 2 cores)."""
 
 COURSE = load_course()
 """One course load for the whole module (collection and every test share it)."""
@@ -74,45 +66,53 @@ def cases() -> Iterator[Any]:
                 yield pytest.param(lesson.id, name, value, id=f"{lesson.id}-{name}={fmt(value)}")
 
 
-class StepClock(Subscriber):
-    """When each round of steps ended: round k ends with the last arm's k-th step."""
+class Values(Subscriber):
+    """Every metric value each arm reported."""
 
     def __init__(self) -> None:
-        self.count: dict[str, int] = {}
-        self.round_end: dict[int, float] = {}
+        self.values: dict[str, list[tuple[str, float]]] = {}
 
     def on_metrics(self, points: list[MetricPoint]) -> None:
-        now = time.perf_counter()
-        for arm in {p.arm for p in points}:  # one call is one step of one arm (in-process)
-            step = self.count.get(arm, 0)
-            self.count[arm] = step + 1
-            self.round_end[step] = now
-
-    def step_time(self) -> float | None:
-        """Wall time of one plain step of every (still running) arm: the quickest timed round."""
-        rounds = [self.round_end.get(k) for k in (TIMED_STEPS[0] - 1, *TIMED_STEPS)]
-        if any(t is None for t in rounds):
-            return None  # every arm diverged early
-        ends = [t for t in rounds if t is not None]
-        return min(b - a for a, b in itertools.pairwise(ends))
+        for p in points:
+            self.values.setdefault(p.arm, []).append((p.name, p.value))
 
 
-def run_short(
-    lesson: Lesson, settings: Sequence[str], steps: int = STEPS
-) -> tuple[RunEnded, float | None]:
-    """Run every arm for a few steps on CPU; the end event and one round's step time."""
+def run_short(lesson: Lesson, settings: Sequence[str], steps: int = STEPS) -> RunEnded:
+    """Run every arm for a few steps on CPU; the end event (its metrics checked)."""
     config = apply_settings(lesson, default_config(lesson), settings)
     config.device = "cpu"
     config.steps = steps
-    clock = StepClock()
-    run = Run(lesson, config, subscribers=[clock], record=False).start()
-    timeout = max(60.0, 2 * lesson.budget_s)
+    seen = Values()
+    run = Run(lesson, config, subscribers=[seen], record=False).start()
+    # a hang guard, not a speed limit (benchmarks/knob_extremes.py measures speed): wide
+    # enough for a 2-core box shared by many jobs (kfold at load 7.5: 23 s for 5 steps)
+    timeout = max(300.0, 10 * lesson.budget_s)
     result = run.wait(timeout=timeout)
     if result is None:
         run.stop()
         run.wait(timeout=30)
         pytest.fail(f"{lesson.id} {list(settings)}: no end after {timeout:.0f} s (hang?)")
-    return result, clock.step_time()
+    assert_numbers(lesson, settings, result, seen.values)
+    return result
+
+
+def assert_numbers(
+    lesson: Lesson,
+    settings: Sequence[str],
+    result: RunEnded,
+    reported: dict[str, list[tuple[str, float]]],
+) -> None:
+    """Every arm that ran reported numbers, and no loss went NaN without ending its arm."""
+    assert_no_failure(lesson, settings, result)
+    where = f"{lesson.id} {' '.join(settings)}"
+    for arm in result.arms:
+        values = reported.get(arm, [])
+        assert any(math.isfinite(v) for _, v in values), f"{where}: {arm} reported no number"
+        if result.arms[arm] == "diverged":
+            continue  # a NaN loss is a lesson; it ended that arm
+        # other metrics may be undefined (precision with no positive call: 0/0 is NaN)
+        bad = sorted({n for n, v in values if "loss" in n and not math.isfinite(v)})
+        assert not bad, f"{where}: {arm} has a non-finite {bad} and was not ended as diverged"
 
 
 def assert_no_failure(lesson: Lesson, settings: Sequence[str], result: RunEnded) -> None:
@@ -128,14 +128,8 @@ def test_knob_extreme_runs(lesson_id: str, knob: str, value: Any) -> None:
     """The value set for every arm (overriding what an arm fixes) runs: completed or diverged."""
     lesson = COURSE.lesson(lesson_id)
     settings = [f"{knob}={fmt(value)}"] + [f"{arm}.{knob}={fmt(value)}" for arm in lesson.arms]
-    result, step_time = run_short(lesson, settings)
+    result = run_short(lesson, settings)
     assert_no_failure(lesson, settings, result)
-    if step_time is not None:
-        full = step_time * lesson.steps
-        assert full < SLOW_FACTOR * lesson.budget_s, (
-            f"{lesson_id} {knob}={fmt(value)}: a full run would take ~{full:.0f} s "
-            f"(budget {lesson.budget_s:g} s): shrink the range or make the step cheaper"
-        )
 
 
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)
@@ -143,7 +137,7 @@ def test_a_one_step_run_does_not_fail(lesson_id: str) -> None:
     """The lab's steps field goes down to 1: step 0 is then also the last step (both evaluations
     and the end-of-run probes in one step), and the claim is judged on one point per arm."""
     lesson = COURSE.lesson(lesson_id)
-    result, _ = run_short(lesson, [], steps=1)
+    result = run_short(lesson, [], steps=1)
     assert_no_failure(lesson, [], result)
 
 
@@ -183,7 +177,7 @@ def test_per_arm_override_reaches_only_that_arm(
             seen[kwargs["arm"]] = self.as_dict()
 
     monkeypatch.setattr(loop, "ArmConfig", RecordingArmConfig)
-    result, _ = run_short(lesson, settings)
+    result = run_short(lesson, settings)
     assert_no_failure(lesson, settings, result)
     base = default_config(lesson)
     for arm, (name, value) in overrides.items():
