@@ -91,6 +91,29 @@ def _shape(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     show_default=True,
     help="auto, cpu (hides CUDA from the script), cuda or cuda:N.",
 )
+@click.option(
+    "--nproc-per-node",
+    type=click.IntRange(1),
+    default=None,
+    help="Distributed: start SCRIPT under torch.distributed.run with this many ranks, each diagnosed.",
+)
+@click.option(
+    "--nnodes", type=click.IntRange(1), default=1, show_default=True, help="Distributed: nodes."
+)
+@click.option(
+    "--node-rank",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Distributed: this node's rank (run dllab on every node).",
+)
+@click.option("--master-addr", default=None, help="Distributed: the rank-0 node's address.")
+@click.option(
+    "--master-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Distributed: its port.  [default: a free one for one node, else 29500]",
+)
 @click.option("--no-charts", is_flag=True, help="Leave out the per-layer charts.")
 @visdom_option("Also send the per-layer charts to Visdom.")
 def diagnose(
@@ -105,6 +128,11 @@ def diagnose(
     input_shape: tuple[int, ...],
     classes: int | None,
     device: str,
+    nproc_per_node: int | None,
+    nnodes: int,
+    node_rank: int,
+    master_addr: str | None,
+    master_port: int | None,
     no_charts: bool,
     visdom_url: str | None,
 ) -> None:
@@ -116,6 +144,10 @@ def diagnose(
     first steps only. Pass the script's own arguments after `--`:
 
         dllab diagnose train.py -- --epochs 3
+
+    A script you launch with `torchrun --nproc-per-node 2 train.py` (DDP):
+
+        dllab diagnose --nproc-per-node 2 train.py -- --epochs 3
 
     Model-only mode, for a file that defines a model but no training loop:
 
@@ -129,19 +161,51 @@ def diagnose(
     if quick:
         max_steps = max_steps or QUICK_MAX_STEPS
         time_limit = time_limit or QUICK_TIME_LIMIT
+    if nproc_per_node is None and (nnodes != 1 or node_rank or master_addr or master_port):
+        raise click.UsageError("--nnodes/--node-rank/--master-* need --nproc-per-node")
+    if nproc_per_node is not None:
+        if model_expr:
+            raise click.UsageError("--model and --nproc-per-node do not go together")
+        if device.startswith("cuda:"):
+            raise click.UsageError(
+                "--device cuda:N would put every rank on one GPU; under --nproc-per-node "
+                "each rank picks its own (LOCAL_RANK)"
+            )
+        if node_rank >= nnodes:
+            raise click.UsageError(f"--node-rank {node_rank} is not below --nnodes {nnodes}")
+        if nnodes > 1 and not master_addr:
+            raise click.UsageError("--nnodes above 1 needs --master-addr (the rank-0 node)")
+    label = script if nproc_per_node is None else f"{script} on {nproc_per_node} ranks"
     # Live progress only for a person watching: never on a pipe, a file or with --json.
-    with live_progress(script, enabled=not as_json and sys.stderr.isatty()) as on_progress:
-        report = diagnose_file(
-            script,
-            args=script_args,
-            max_steps=max_steps,
-            time_limit=time_limit or DEFAULT_TIME_LIMIT,
-            device=device,
-            model=model_expr,
-            input_shape=input_shape,
-            classes=classes,
-            on_progress=on_progress,
-        )
+    with live_progress(label, enabled=not as_json and sys.stderr.isatty()) as on_progress:
+        if nproc_per_node is not None:
+            from dllab.diagnose.distributed import diagnose_distributed
+
+            report = diagnose_distributed(
+                script,
+                nproc_per_node=nproc_per_node,
+                args=script_args,
+                max_steps=max_steps,
+                time_limit=time_limit or DEFAULT_TIME_LIMIT,
+                device=device,
+                nnodes=nnodes,
+                node_rank=node_rank,
+                master_addr=master_addr,
+                master_port=master_port,
+                on_progress=on_progress,
+            )
+        else:
+            report = diagnose_file(
+                script,
+                args=script_args,
+                max_steps=max_steps,
+                time_limit=time_limit or DEFAULT_TIME_LIMIT,
+                device=device,
+                model=model_expr,
+                input_shape=input_shape,
+                classes=classes,
+                on_progress=on_progress,
+            )
     emit(report, as_json=as_json, charts=not no_charts)
     if visdom_url:
         from dllab.mirrors.report import mirror_layer_charts

@@ -32,11 +32,10 @@ from pathlib import Path
 
 from dllab.diagnose.api import DEFAULT_MAX_STEPS, DEFAULT_TIME_LIMIT, build_report, read_script
 from dllab.diagnose.findings import Finding
-from dllab.diagnose.observations import Observations
+from dllab.diagnose.observations import Observations, StoodAt
 from dllab.diagnose.report import RankStatus, Report
 from dllab.diagnose.rules import ALL_RANK_RULES, Context
 from dllab.diagnose.runner import (
-    GRACE_SECONDS,
     INTERRUPT_GRACE_SECONDS,
     POLL_SECONDS,
     ChildConfig,
@@ -50,6 +49,11 @@ from dllab.errors import ScriptLoadError
 
 PEER_GRACE_SECONDS = 10.0
 """After one rank failed: how long the others get to notice (their collective fails) and report."""
+LAUNCH_GRACE_SECONDS = 60.0
+"""How long past --time-limit the parent waits before it kills the job (the launcher and N
+interpreters importing torch take a while on a busy machine; each rank has its own watchdog)."""
+REAP_SECONDS = 5.0
+"""After killing the job: how long to wait for the ranks' processes to be gone."""
 TERM_GRACE_SECONDS = 3.0
 """After SIGTERM to a rank: how long it gets to write what it saw before it is killed."""
 FAILED = ("script-error", "exit", "crashed")
@@ -165,13 +169,33 @@ class _Job:
                     os.killpg(pid, sig)
 
     def kill_all(self) -> None:
-        """End the launcher's process group and every rank's."""
+        """End the launcher's process group and every rank's, and wait until they are gone."""
+        pids = list(self.pids().values())
         self.signal_ranks(signal.SIGKILL)
         if self.proc is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             if self.proc.poll() is None:
                 self.proc.wait()
+        # The ranks are the launcher's children, not ours: once it is gone, init reaps them.
+        until = time.monotonic() + REAP_SECONDS
+        while any(_alive(pid) for pid in pids) and time.monotonic() < until:
+            time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    """Is `pid` a running process (not gone, not a zombie waiting to be reaped)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _ended(obs: Observations) -> bool:
@@ -278,7 +302,7 @@ def run_ranks(
             )
             try:
                 killed, interrupted = _supervise(
-                    job, started + config.time_limit + GRACE_SECONDS, started, on_progress
+                    job, started + config.time_limit + LAUNCH_GRACE_SECONDS, started, on_progress
                 )
             finally:
                 job.kill_all()
@@ -375,37 +399,83 @@ def _ended_at(run: RankRun) -> float:
     return float(outcome.get("ended_at", float("inf")))
 
 
+@dataclass(frozen=True)
+class _Cause:
+    """The rank that brought the job down, and how."""
+
+    rank: int
+    hung: bool
+    """True: it stalled in its own code until the time limit; False: it failed."""
+    where: str
+
+
+def _stood(run: RankRun) -> StoodAt | None:
+    outcome = run.observations.get("outcome") or {}
+    return outcome.get("stood_at") if outcome.get("status") == "time-limit" else None
+
+
+def _find_cause(
+    runs: dict[int, RankRun], reports: dict[int, Report], interrupted: bool
+) -> _Cause | None:
+    """A rank that failed by itself (first by time), else one that stalled in its own code.
+
+    A rank whose error came from the communication (its peer went away) or that was
+    stopped inside torch (waiting in a collective) is never the cause while another is.
+    """
+    failed = [r for r, rep in reports.items() if rep.status in FAILED]
+    own = [r for r in failed if not _is_collective_error(reports[r])]
+    if own:
+        first = min(own, key=lambda r: _ended_at(runs[r]))
+        return _Cause(first, False, _where(reports[first].error_location))
+    stalled = [r for r, run in runs.items() if (st := _stood(run)) and not st["in_torch"]]
+    waited = [r for r, run in runs.items() if (st := _stood(run)) and st["in_torch"]]
+    if stalled and (waited or failed) and not interrupted:
+        first = min(stalled, key=lambda r: _ended_at(runs[r]))
+        stood = _stood(runs[first])
+        assert stood is not None
+        return _Cause(first, True, _where((rep_path(reports[first], stood["file"]), stood["line"])))
+    if failed and not interrupted:  # after Ctrl-C a rank's collective fails as its peer stops
+        first = min(failed, key=lambda r: _ended_at(runs[r]))
+        return _Cause(first, False, _where(reports[first].error_location))
+    return None
+
+
+def _short(detail: str) -> str:
+    """An error's first sentence, without the C++ source path gloo and NCCL put first."""
+    text = re.sub(r"\[[^\]]*\.(?:cc|cpp|h|hpp):\d+\]\s*", "", detail)
+    text = text.split(". ", 1)[0]
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _where(location: tuple[str | None, int | None]) -> str:
+    file, line = location
+    return f" at {file}:{line}" if file and line else ""
+
+
 def _rank_statuses(
-    result: DistRunResult, reports: dict[int, Report]
-) -> tuple[list[RankStatus], int | None]:
-    """Each rank's ending, and the rank that failed first (a rank that only waited for it says so)."""
+    result: DistRunResult, reports: dict[int, Report], cause: _Cause | None
+) -> list[RankStatus]:
+    """Each rank's ending; a rank that only waited for the cause says so."""
     runs = {r.rank: r for r in result.ranks}
-    failed = sorted(
-        (r for r, rep in reports.items() if rep.status in FAILED),
-        key=lambda r: (_is_collective_error(reports[r]), _ended_at(runs[r])),
-    )
-    cause = failed[0] if failed else None
     statuses = []
     for r, rep in reports.items():
-        status, detail, steps = rep.status, rep.detail, rep.steps_observed
-        location = rep.error_location
-        outcome = runs[r].observations.get("outcome") or {}
-        if (
-            cause is not None
-            and r != cause
-            and (
-                runs[r].stopped
-                or status in ("peer-failed", "time-limit")
-                or (status in FAILED and _is_collective_error(rep))
-            )
-        ):
-            why = f": {detail}" if detail and status in FAILED else ""
-            status, detail = "peer-failed", f"waited for rank {cause}, which failed{why}"
-        stood = outcome.get("stood_at")
-        if status == "time-limit" and stood is not None:
-            location = (rep_path(reports[r], stood.get("file")), stood.get("line"))
-        statuses.append(RankStatus(r, status, detail, steps, location, runs[r].log_tail))
-    return statuses, cause
+        status, detail, location = rep.status, rep.detail, rep.error_location
+        stood = _stood(runs[r])
+        if stood is not None:
+            location = (rep_path(rep, stood["file"]), stood["line"])
+        if cause is not None and r != cause.rank:
+            waited = runs[r].stopped or status in ("peer-failed", "time-limit", *FAILED)
+            if waited:
+                how = "stalled" if cause.hung else "failed"
+                own = f" (here: {_short(detail)})" if detail and status in FAILED else ""
+                status = "peer-failed"
+                detail = f"waited for rank {cause.rank}, which {how}{cause.where}{own}"
+        elif cause is not None and cause.hung:
+            detail = "stalled in its own code until the time limit"
+        statuses.append(
+            RankStatus(r, status, detail, rep.steps_observed, location, runs[r].log_tail)
+        )
+    return statuses
 
 
 def rep_path(report: Report, file: str | None) -> str | None:
@@ -422,54 +492,31 @@ def _is_collective_error(report: Report) -> bool:
     return report.status in FAILED and _COLLECTIVE_ERROR.search(report.detail) is not None
 
 
-def _hung(result: DistRunResult) -> tuple[list[int], list[int]]:
-    """At a time limit: (ranks stopped in their own code, ranks stopped inside torch)."""
-    own: list[int] = []
-    waiting: list[int] = []
-    for run in result.ranks:
-        outcome = run.observations.get("outcome") or {}
-        stood = outcome.get("stood_at")
-        if outcome.get("status") != "time-limit" or stood is None:
-            continue
-        (waiting if stood.get("in_torch") else own).append(run.rank)
-    return own, waiting
-
-
 def _job_status(
-    result: DistRunResult, ranks: list[RankStatus], cause: int | None
-) -> tuple[str, str, tuple[str | None, int | None], int | None]:
-    """The job's status, its detail, its location and the rank it is about."""
+    result: DistRunResult, ranks: list[RankStatus], cause: _Cause | None
+) -> tuple[str, str, tuple[str | None, int | None]]:
+    """The job's status, its detail and its location."""
     if cause is not None:
-        first = next(r for r in ranks if r.rank == cause)
-        return first.status, f"rank {first.rank}: {first.detail}", first.location, first.rank
+        first = next(r for r in ranks if r.rank == cause.rank)
+        others = [r.rank for r in ranks if r.status == "peer-failed"]
+        waited = f"; {_ranks_text(others)} waited for it" if others else ""
+        if cause.hung:
+            stalled = f"rank {first.rank} stalled in its own code{cause.where} until the time limit"
+            return "time-limit", stalled + waited, (None, None)
+        return first.status, f"rank {first.rank}: {first.detail}{waited}", first.location
     if result.interrupted:
-        return (
-            "interrupted",
-            "stopped with Ctrl-C; the steps before it are diagnosed",
-            (None, None),
-            None,
-        )
-    if any(r.status == "time-limit" for r in ranks) or result.killed:
-        own, waiting = _hung(result)
-        if own and waiting:
-            where = next(r for r in ranks if r.rank == own[0]).location
-            return (
-                "time-limit",
-                f"{_ranks_text(own)} did not reach the next collective; "
-                f"{_ranks_text(waiting)} waited for it inside torch",
-                where,
-                own[0],
-            )
-        return "time-limit", "stopped at the time limit", (None, None), None
+        return "interrupted", "stopped with Ctrl-C; the steps before it are diagnosed", (None, None)
     statuses = {r.status for r in ranks}
+    if "time-limit" in statuses or result.killed:
+        return "time-limit", "", (None, None)
     if statuses == {"completed"}:
-        return "completed", "", (None, None), None
+        return "completed", "", (None, None)
     if statuses <= {"completed", "max-steps"}:
-        return "max-steps", "", (None, None), None
+        return "max-steps", "", (None, None)
     if "no-steps" in statuses:
-        return "no-steps", "", (None, None), None
+        return "no-steps", "", (None, None)
     odd = ranks[0]
-    return odd.status, f"rank {odd.rank}: {odd.detail}", odd.location, odd.rank
+    return odd.status, f"rank {odd.rank}: {odd.detail}", odd.location
 
 
 def _ranks_text(ranks: Sequence[int]) -> str:
@@ -501,15 +548,21 @@ def merge_ranks(script: str, source: Source | None, result: DistRunResult) -> Re
     reports = {
         run.rank: build_report(script, source, _rank_result(run, result)) for run in result.ranks
     }
-    ranks, cause = _rank_statuses(result, reports)
-    status, detail, location, about = _job_status(result, ranks, cause)
+    cause = _find_cause({run.rank: run for run in result.ranks}, reports, result.interrupted)
+    ranks = _rank_statuses(result, reports, cause)
+    status, detail, location = _job_status(result, ranks, cause)
+    about = cause.rank if cause is not None else None
     if not reports or all(not run.observations for run in result.ranks):
         launcher = result.launcher_tail.strip().splitlines()
+        last = f": {launcher[-1]}" if launcher else ""
         return Report(
             script=script,
-            status="crashed",
-            detail="the launcher (torch.distributed.run) ended before any rank reported"
-            + (f": {launcher[-1]}" if launcher else ""),
+            status="time-limit" if result.killed else "crashed",
+            detail=(
+                f"no rank reported before the time limit (the launch or rendezvous did not finish){last}"
+                if result.killed
+                else f"the launcher (torch.distributed.run) ended before any rank reported{last}"
+            ),
             log_tail=result.launcher_tail,
             seconds=result.seconds,
             ranks=ranks,

@@ -38,10 +38,27 @@ def lesson_label(lesson: str) -> str:
     return f"dllab run {lesson}" if lesson_exists(lesson) else f"{lesson} (lesson coming)"
 
 
-def finding_block(finding: Finding) -> RenderableType:
+def ranks_label(ranks: tuple[int, ...], world: int) -> str:
+    """`ranks 0,1`, `rank 1 only`, `all 8 ranks`: which ranks of a distributed run show a finding."""
+    if world <= 1 or not ranks:
+        return ""
+    if len(ranks) == 1:
+        return f"rank {ranks[0]} only"
+    if len(ranks) == world and world > 4:
+        return f"all {world} ranks"
+    return "ranks " + ",".join(map(str, ranks))
+
+
+def finding_block(finding: Finding, world: int = 0) -> RenderableType:
     style = STYLES[finding.severity]
+    on = ranks_label(finding.ranks, world)
     head = Text.assemble(
-        (f"{finding.check}", style), "  ", (str(finding.location), "bold"), "  ", finding.message
+        (f"{finding.check}", style),
+        "  ",
+        (str(finding.location), "bold"),
+        *(("  ", (f"[{on}]", "bold magenta")) if on else ()),
+        "  ",
+        finding.message,
     )
     body = Table.grid(padding=(0, 1))
     body.add_column(style="dim", justify="right")
@@ -90,6 +107,13 @@ def render(report: Report, console: Console | None = None, *, charts: bool = Tru
         f"\n{report.steps_observed} optimizer step{'' if report.steps_observed == 1 else 's'} observed in {report.seconds:.1f} s",
         (f"; models: {', '.join(report.models)}" if report.models else "", "dim"),
     )
+    for rank in report.ranks:
+        summary.append(f"\nrank {rank.rank}: {rank.status}", style="bold" if rank.detail else "")
+        where = f" at {rank.location[0]}:{rank.location[1]}" if rank.location[0] else ""
+        summary.append(
+            f", {rank.steps:,} steps" + (f"; {rank.detail}" if rank.detail else "") + where,
+            style="dim",
+        )
     console.print(Panel(summary, border_style=status_style, expand=False))
     if report.error_location[0]:
         console.print(f"[red]error at {report.error_location[0]}:{report.error_location[1]}[/red]")
@@ -106,17 +130,20 @@ def render(report: Report, console: Console | None = None, *, charts: bool = Tru
                 Text(f"{TITLES[severity]} ({len(group)})", style=STYLES[severity]), align="left"
             )
             for finding in group:
-                console.print(finding_block(finding))
+                console.print(finding_block(finding, len(report.ranks)))
+    whose = (
+        f", rank {report.charts_rank}" if report.ranks and report.charts_rank is not None else ""
+    )
     if charts and report.grad_norms:
         console.print(
             Text.from_ansi(
-                bar_chart("gradient norm per layer (log10)", report.grad_norms, log=True)
+                bar_chart(f"gradient norm per layer (log10){whose}", report.grad_norms, log=True)
             )
         )
     if charts and report.dead_fractions:
         console.print(
             Text.from_ansi(
-                bar_chart("dead-unit fraction per activation layer", report.dead_fractions)
+                bar_chart(f"dead-unit fraction per activation layer{whose}", report.dead_fractions)
             )
         )
     for note in report.notes:
