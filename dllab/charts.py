@@ -608,3 +608,74 @@ def draw_compare(
     if log_y and drawn:
         plt.yticks(*log_ticks(min(drawn), max(drawn)))
     return legend
+
+
+# -- the lab's runs panel: chosen runs of one arm, a baseline and a value cursor --
+RUN_COLORS = ("cyan", "orange", "magenta", "green", "red", "blue", "yellow")
+"""One colour per run slot in the runs panel (white is the baseline's)."""
+
+RUN_MARKERS = ("*", "+", "o", "x", "%", "=", "~", "&")
+"""One marker per run slot when colour or braille is off (`#` is the baseline's)."""
+
+BASELINE_COLOR = "white"
+BASELINE_MARKER = "#"
+CURSOR_COLOR = "gray"
+
+
+@dataclass(frozen=True)
+class RunSeries:
+    """One curve of the runs panel: a run's arm, named by what differed."""
+
+    label: str
+    history: RunHistory
+    arm: str
+    slot: int
+    """The run's slot: it fixes its colour and marker while it stays chosen."""
+    baseline: bool = False
+
+
+def run_style(slot: int, baseline: bool, marker: str, colors: bool) -> tuple[str, str]:
+    """(colour, marker) of a run's curve: from its slot, so adding or removing other runs
+    never repaints it; the baseline in white, and with its own `#` when markers differ."""
+    distinct = marker != "braille" or not colors
+    if baseline:
+        return BASELINE_COLOR, BASELINE_MARKER if distinct else marker
+    color = RUN_COLORS[slot % len(RUN_COLORS)]
+    return color, RUN_MARKERS[slot % len(RUN_MARKERS)] if distinct else marker
+
+
+def draw_runs(
+    plt: Any,
+    metric: str,
+    series: Sequence[RunSeries],
+    *,
+    width: int = 80,
+    marker: str = "braille",
+    colors: bool = True,
+    log_y: bool = False,
+    cursor: int | None = None,
+    baseline_word: str = "baseline",
+) -> list[LegendEntry]:
+    """One metric of the chosen runs on the same axes, the baseline drawn last (on top),
+    a vertical line at the cursor's step; returns the legend (the baseline first, named)."""
+    plt.clear_data()
+    plt.title("")
+    plt.xlabel("step")
+    legend: list[LegendEntry] = []
+    drawn: list[float] = []
+    ordered = sorted(series, key=lambda s: (s.baseline, s.slot))
+    for s in ordered:
+        xs, ys = _finite_xy(s.history.points(s.arm, metric, max(20, 2 * width)), log_y)
+        if not xs:
+            continue
+        color, mark = run_style(s.slot, s.baseline, marker, colors)
+        plt.plot(xs, ys, marker=mark, color=color)
+        name = f"{baseline_word}: {s.label}" if s.baseline else s.label
+        legend.insert(0 if s.baseline else len(legend), LegendEntry(name, color, mark))
+        drawn += ys
+    if cursor is not None and drawn:
+        plt.vertical_line(cursor, color=CURSOR_COLOR)
+    plt.yscale("log" if log_y and drawn else "linear")
+    if log_y and drawn:
+        plt.yticks(*log_ticks(min(drawn), max(drawn)))
+    return legend

@@ -62,7 +62,7 @@ RULES: dict[str, Rule] = {
     "dllab.engine": Rule(("dllab.curriculum",), (*UI_ONLY, *CLI_ONLY)),
     "dllab.diagnose": Rule(("dllab.probes",), (*UI_ONLY, *CLI_ONLY)),
     "dllab.charts": Rule(("dllab.curriculum", "dllab.engine"), (*NO_TORCH, *CLI_ONLY)),
-    "dllab.compare": Rule(("dllab.engine",), (*NO_TORCH, *CLI_ONLY)),
+    "dllab.compare": Rule(("dllab.curriculum", "dllab.engine"), (*NO_TORCH, *CLI_ONLY)),
     "dllab.hunts": Rule(
         ("dllab.curriculum", "dllab.engine", "dllab.diagnose"), (*NO_TORCH, *CLI_ONLY)
     ),
@@ -76,6 +76,7 @@ RULES: dict[str, Rule] = {
             "dllab.diagnose",
             "dllab.mirrors",
             "dllab.charts",
+            "dllab.compare",
             "dllab.hunts",
             "dllab.progress",
         ),

@@ -94,6 +94,19 @@ _WORDS: dict[str, tuple[str, str]] = {
     "sweep_done": ("sweep done: {done} runs recorded", "扫描完成：已记录 {done} 次运行"),
     "sweep_stopped": ("sweep stopped after {done} runs", "扫描在 {done} 次运行后停止"),
     "sweep_none": ("This lesson has no sweep.", "本课没有扫描。"),
+    "runs_title": ("Runs: {title}", "运行记录：{title}"),
+    "runs_none": (
+        "No recorded runs of this lesson yet: press Esc, then r to run it; change a knob and run again to compare.",
+        "这一课还没有运行记录：按 Esc 返回，再按 r 运行；改一个旋钮再运行一次，就能在这里对比。",
+    ),
+    "runs_run": ("run (vs defaults)", "运行（与默认值的不同）"),
+    "runs_when": ("when", "时间"),
+    "runs_final": ("final {metric}", "最终 {metric}"),
+    "runs_defaults": ("defaults", "默认设置"),
+    "unfinished": ("unfinished", "未完成"),
+    "baseline": ("baseline", "基线"),
+    "runs_at_step": ("step {step}", "第 {step} 步"),
+    "runs_at_end": ("at the end", "结束时"),
 }
 
 
@@ -117,14 +130,20 @@ KEY_WORDS_ZH: dict[str, str] = {
     "Log y": "对数 y",
     "Knobs": "旋钮",
     "Text": "课文",
-    "Edit fix": "编辑修复",
-    "Bug hunt": "找 Bug",
+    "Edit": "编辑",
+    "Hunt": "找 Bug",
     "Back": "返回",
     "Yes": "是",
     "No": "否",
     "Close": "关闭",
     "Guess": "预测",
     "Sweep": "扫描",
+    "Runs": "运行记录",
+    "Select": "选择",
+    "Baseline": "基线",
+    "Step ←": "上一步",
+    "Step →": "下一步",
+    "Arm": "对照组",
 }
 """Footer words (the key bindings' descriptions) in Chinese."""
 

@@ -50,7 +50,8 @@ HELP_EN = (
     "dllab is a lab: every lesson is a live PyTorch run. Read the text on the left, "
     "turn the knobs (k), run (r) and watch the claim's ✓/✗ marks flip.\n\n"
     "Charts redraw at --fps (default 4 per second). Re-running keeps the previous "
-    "run as a grey overlay. Hints are opt-in (h). Bug hunts open the file to fix in "
+    "run as a grey overlay; v lays any of the lesson's recorded runs on the same axes. "
+    "Hints are opt-in (h). Bug hunts open the file to fix in "
     "$EDITOR (e) and re-check it on every save. Tab moves between panels; Escape "
     "leaves an input or goes back. Progress is saved as you go."
 )
@@ -59,7 +60,8 @@ HELP_EN = (
 HELP_ZH = (
     "dllab 是一个实验室：每一课都是一次实时的 PyTorch 训练。阅读左侧课文，调节旋钮（k），"
     "运行（r），观察论断的 ✓/✗ 如何变化。\n\n"
-    "图表按 --fps 刷新（默认每秒 4 次）。再次运行时上一次结果以灰色叠加显示。提示需主动"
+    "图表按 --fps 刷新（默认每秒 4 次）。再次运行时上一次结果以灰色叠加显示；按 v 可把本课"
+    "任意几次运行记录画在同一坐标里对比。提示需主动"
     "打开（h）。找 Bug 课程用 $EDITOR 打开待修文件（e），每次保存自动重新检查。Tab 在面板间"
     "切换；Esc 离开输入框或返回。进度会自动保存。"
 )

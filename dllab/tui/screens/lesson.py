@@ -59,10 +59,11 @@ class LessonScreen(LabScreen):
         Binding("y", "toggle_log", "Log y"),
         Binding("k", "knobs", "Knobs"),
         Binding("t", "text", "Text", show=False),
-        Binding("e", "edit", "Edit fix"),
-        Binding("b", "hunt", "Bug hunt"),
+        Binding("e", "edit", "Edit"),
+        Binding("b", "hunt", "Hunt"),
         Binding("g", "predict", "Guess"),
         Binding("w", "sweep", "Sweep"),
+        Binding("v", "runs", "Runs"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -521,6 +522,12 @@ class LessonScreen(LabScreen):
             self.notify(str(exc), severity="error", title="Cannot sweep")
             return
         self.app.push_screen(SweepScreen(self.lesson, plan))
+
+    def action_runs(self) -> None:
+        """The runs panel: this lesson's recorded runs on the same axes."""
+        from dllab.tui.screens.runs import RunsScreen
+
+        self.app.push_screen(RunsScreen(self.lesson))
 
     def on_hunt_checked(self, message: HuntChecked) -> None:
         if message.result.passed:
