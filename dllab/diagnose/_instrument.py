@@ -260,6 +260,7 @@ class Instrumentation:
         for module in (clip_grad, torch.nn.utils):
             for name in ("clip_grad_norm_", "clip_grad_value_"):
                 self._patch(module, name, self._wrap_clip)
+        self.rec.ddp.install(self._patch)
         self.mode.__enter__()  # type: ignore[no-untyped-call]
 
     def uninstall(self) -> None:
@@ -334,6 +335,7 @@ class Instrumentation:
             if info is not None:
                 info.calls += 1
                 self._root_call(info)
+                self.rec.ddp.root_forward(info, args)
         elif models.current_root is not None and models.current_root.calls == 1:
             self._first_forward_leaf(models.current_root, module)
         models.depth += 1

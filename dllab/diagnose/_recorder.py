@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from dllab.diagnose._ddp import Distributed
 from dllab.diagnose._losses import Losses
 from dllab.diagnose._models import Models
 from dllab.diagnose._sites import UserCode
@@ -52,6 +53,7 @@ class Recorder:
         self.last_event = ""
         """`step` or `backward`: which of the two ran last."""
         self.counters: dict[Counter, int] = dict.fromkeys(Counter, 0)
+        self.ddp = Distributed(self.code, lambda: self.steps)
 
     def count(self, counter: Counter) -> None:
         self.counters[counter] += 1
@@ -73,6 +75,7 @@ class Recorder:
             self.hit(Event.STEP, where)
         ids = {id(p) for group in optimizer.param_groups for p in group["params"]}
         self.grads.before_step(optimizer, step, self.models.stepping(ids), where)
+        self.ddp.before_step(optimizer)
         after_eval, in_eval = self.models.modes_at_step(ids)
         self.counters[Counter.STEPS_AFTER_EVAL_MODE] += after_eval
         self.counters[Counter.STEPS_IN_EVAL] += in_eval
@@ -81,6 +84,7 @@ class Recorder:
         self.steps += 1
         self.last_event = "step"
         self.grads.after_step(optimizer)
+        self.ddp.after_step(optimizer)
         if self.steps % 10 == 0:
             self.losses.check_alive(self.steps)
             self.models.roll_dead_windows()
@@ -124,6 +128,7 @@ class Recorder:
             "dead_units": self.models.dead_units(),
             "untrained_params": self.grads.untrained_params(roots),
             "counters": {c.value: n for c, n in self.counters.items()},
+            "distributed": self.ddp.summary(),
         }
 
     def flush(self, partial: bool, outcome: Outcome | None = None) -> None:

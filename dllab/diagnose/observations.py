@@ -59,6 +59,8 @@ class Field(str, Enum):
     """`list[UntrainedParams]`: parameters with gradients that no optimizer steps."""
     COUNTERS = "counters"
     """`Counter` value -> `int`."""
+    DISTRIBUTED = "distributed"
+    """`DistributedInfo`: this rank's view of a `torch.distributed` run (`{}` when not distributed)."""
     NOTES = "notes"
     """Why part of the measurements is missing (`list[str]`), written only when it is."""
     OUTCOME = "outcome"
@@ -276,6 +278,73 @@ class Outcome(TypedDict, total=False):
     """Wall-clock time (`time.time()`) the script ended: orders the ranks of a distributed run."""
 
 
+class LoaderEpoch(TypedDict):
+    """One pass over a DataLoader (one `iter(loader)`)."""
+
+    step: int
+    """Optimizer steps taken before it started."""
+    sampler_epoch: int | None
+    """The `DistributedSampler`'s `epoch` when it started (what `set_epoch` last set)."""
+    fingerprint: str | None
+    """Of the first training batch the model saw after the pass started."""
+
+
+class LoaderInfo(TypedDict):
+    """A DataLoader the script iterated while `torch.distributed` was initialized."""
+
+    file: str | None
+    line: int | None
+    """Where the user's code first iterated it (the `for batch in loader` line)."""
+    sampler: str
+    """The class of its sampler (`DistributedSampler`, `RandomSampler`, …)."""
+    shuffle: bool | None
+    """A `DistributedSampler`'s `shuffle`; None for other samplers."""
+    length: int | None
+    """`len(loader)` (None for an iterable dataset without one)."""
+    epochs: list[LoaderEpoch]
+
+
+class SaveSite(TypedDict):
+    """A `torch.save` call site of the user's code and the steps at which it ran."""
+
+    file: str
+    line: int
+    steps: list[int]
+
+
+class BypassedModel(TypedDict):
+    """A model called directly although a `DistributedDataParallel` wraps it."""
+
+    model: str
+    file: str | None
+    line: int | None
+    """The user's line of its first training forward."""
+
+
+class DistributedInfo(TypedDict, total=False):
+    """One rank of a distributed run (written only once `torch.distributed` is initialized)."""
+
+    rank: int
+    world_size: int
+    backend: str
+    wrapped: list[str]
+    """Models called through `DistributedDataParallel` (their names in `models`)."""
+    built: list[tuple[str, int]]
+    """Where the user's code built each `DistributedDataParallel` (file, line)."""
+    bypassed: list[BypassedModel]
+    """Models wrapped in a `DistributedDataParallel` but called directly (`ddp.module(x)`)."""
+    batch_size: int | None
+    """The first dimension of the first training input a model received on this rank."""
+    batchnorm: list[str]
+    """BatchNorm modules (not `SyncBatchNorm`) inside the DDP-wrapped models, qualified names."""
+    fingerprints: list[tuple[int, str]]
+    """`[steps taken before, fingerprint]` of the first training input after those steps."""
+    checksums: list[tuple[int, int, list[float]]]
+    """`[step, optimizer index, param_checksums]` (step 0: before its first step)."""
+    loaders: list[LoaderInfo]
+    saves: list[SaveSite]
+
+
 class Observations(TypedDict, total=False):
     """The document the child writes (keys: `Field` values)."""
 
@@ -296,5 +365,6 @@ class Observations(TypedDict, total=False):
     dead_units: dict[str, dict[str, DeadLayer]]
     untrained_params: list[UntrainedParams]
     counters: dict[str, int]
+    distributed: DistributedInfo
     notes: list[str]
     outcome: Outcome

@@ -13,7 +13,8 @@ import pytest
 
 from dllab.diagnose.api import diagnose_file
 from dllab.diagnose.report import Report
-from dllab.diagnose.rules import CHECKS
+from dllab.diagnose.rules import CHECKS as ALL_CHECKS
+from dllab.diagnose.rules import DISTRIBUTED_CHECKS
 
 # Diagnoses the whole corpus (one child per script) before the first test, whose deadline
 # therefore covers them all (each child still has its own time limit).
@@ -82,6 +83,8 @@ def prefetch(paths: list[Path]) -> None:
         list(pool.map(report_for, paths))
 
 
+CHECKS = {c: lesson for c, lesson in ALL_CHECKS.items() if c not in DISTRIBUTED_CHECKS}
+"""The single-process checks (the distributed ones have their corpus in `test_ddp_checks.py`)."""
 BY_CHECK = {check: [p for p in BUGGY if check in expected(p)] for check in CHECKS}
 
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dllab.diagnose.rules._base import Context, Rule
 from dllab.diagnose.rules._ranked import RankedRule
 from dllab.diagnose.rules.clip_after_step import ClipAfterStep
+from dllab.diagnose.rules.ddp_batchnorm import DdpBatchnormSync
+from dllab.diagnose.rules.ddp_diverged_params import DdpDivergedParams
+from dllab.diagnose.rules.ddp_rank_local_decision import DdpRankLocalDecision
+from dllab.diagnose.rules.ddp_same_batches import DdpSameBatches
+from dllab.diagnose.rules.ddp_set_epoch import DdpSetEpoch
 from dllab.diagnose.rules.dead_relu import DeadRelu
 from dllab.diagnose.rules.double_softmax import DoubleSoftmax
 from dllab.diagnose.rules.eval_without_no_grad import EvalWithoutNoGrad
@@ -48,13 +53,32 @@ ALL_RULES: tuple[Rule, ...] = (
     Overfitting(),
     EvalWithoutNoGrad(),
     LossAccumulation(),
+    DdpSetEpoch(),
+    DdpBatchnormSync(),
 )
 """Every rule, in report order within a severity."""
 
-ALL_RANK_RULES: tuple[RankedRule, ...] = ()
+ALL_RANK_RULES: tuple[RankedRule, ...] = (
+    DdpSameBatches(),
+    DdpDivergedParams(),
+    DdpRankLocalDecision(),
+)
 """The cross-rank checks of a distributed diagnosis (`--nproc-per-node`), after the per-rank ones."""
+
+DISTRIBUTED_CHECKS = frozenset(
+    rule.check for rule in (*ALL_RULES, *ALL_RANK_RULES) if rule.check.startswith("ddp-")
+)
+"""Checks only a distributed run can trigger (their corpus runs under `--nproc-per-node 2`)."""
 
 CHECKS: dict[str, str] = {rule.check: rule.lesson for rule in (*ALL_RULES, *ALL_RANK_RULES)}
 """Check id -> lesson id, the stable vocabulary of `--json`."""
 
-__all__ = ["ALL_RANK_RULES", "ALL_RULES", "CHECKS", "Context", "RankedRule", "Rule"]
+__all__ = [
+    "ALL_RANK_RULES",
+    "ALL_RULES",
+    "CHECKS",
+    "DISTRIBUTED_CHECKS",
+    "Context",
+    "RankedRule",
+    "Rule",
+]
