@@ -52,9 +52,19 @@ def settings(record: RunRecord) -> dict[str, Any]:
 
 
 def differing(records: list[RunRecord]) -> list[dict[str, Any]]:
-    """Per run, only the settings whose value is not the same in every run."""
+    """Per run, only the settings whose value is not the same in every run.
+
+    A run that did not set an arm's knob (`relu.init`) is compared by the value that
+    arm ran with (the record's `arm_values`), never as `None`.
+    """
     all_settings = [settings(r) for r in records]
     keys = sorted({k for s in all_settings for k in s})
+    for record, values in zip(records, all_settings, strict=True):
+        ran = record.meta.get("arm_values") or {}
+        for key in keys:
+            arm, _, name = key.rpartition(".")
+            if arm and key not in values and name in (ran.get(arm) or {}):
+                values[key] = ran[arm][name]
     varying = [k for k in keys if len({repr(s.get(k)) for s in all_settings}) > 1]
     return [{k: s.get(k) for k in varying} for s in all_settings]
 

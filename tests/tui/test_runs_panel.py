@@ -161,8 +161,12 @@ async def test_select_baseline_and_cursor(lab: Lab, five_rates: list[str]) -> No
         await pilot.press("a")  # the slow arm: rate / 4
         assert "slow" in str(screen.query_one(RunsChart).heading.render())
         assert f"{math.exp(-0.1 / 4 * 35):.4g}" in readout(screen)
-        await pilot.press("c")  # the next chart's metric
+        await pilot.press("y")  # log y: the loss falls over decades
+        assert "1e-" in screen.query_one(RunsChart).picture
+        await pilot.press("c")  # the next chart's metric, linear: the log ticks are gone
         assert screen.metric == "acc"
+        plot = screen.query_one(RunsChart).picture.split("└")[0]
+        assert plot.count("┤") >= 3 and "e-" not in plot, plot  # its own linear ticks
         await pilot.press("escape")
         assert isinstance(app.screen, LessonScreen)
 

@@ -35,6 +35,9 @@ class _RunsPlot(PlotextPlot):
         """Draw the series through `self.plt`, then let PlotextPlot size and build it."""
         owner = self.owner
         try:
+            # a fresh figure: log ticks set for one metric must not label the next one's
+            # linear axis (`clear_data` keeps ticks; size and theme are set again below)
+            self.plt.clear_figure()
             self.legend = draw_runs(
                 self.plt,
                 owner.metric,
