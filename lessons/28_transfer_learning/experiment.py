@@ -142,9 +142,7 @@ def numel(params: object) -> int:
     return sum(p.numel() for p in params)  # type: ignore[attr-defined]
 
 
-def build(
-    cfg, pre: Pretrained, width: int, x: torch.Tensor
-) -> tuple[Net, torch.optim.Optimizer]:
+def build(cfg, pre: Pretrained, width: int, x: torch.Tensor) -> tuple[Net, torch.optim.Optimizer]:
     """The arm's model with a new head for digits 5-9, and its optimizer."""
     model = Net(width).to(cfg.device)
     model.backbone.load_state_dict(pre.trained if cfg.backbone == "pretrained" else pre.initial)

@@ -60,13 +60,14 @@ def accuracy(model, x, y):
 x_src, y_src = subset(data.x_train, data.y_train, [0, 1, 2, 3, 4])
 model = Net()
 optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-for epoch in range(pretrain_epochs):
+for _ in range(pretrain_epochs):
     for idx in torch.randperm(len(x_src)).split(64):
         loss = nn.functional.cross_entropy(model(x_src[idx]), y_src[idx])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-print(f"pretrained on 0-4: val acc {accuracy(model, *subset(data.x_val, data.y_val, [0, 1, 2, 3, 4])):.3f}")
+x_src_val, y_src_val = subset(data.x_val, data.y_val, [0, 1, 2, 3, 4])
+print(f"pretrained on 0-4: val acc {accuracy(model, x_src_val, y_src_val):.3f}")
 
 # 2. the new task: digits 5-9, a few labels each
 x_new, y_new = subset(data.x_train, data.y_train, [5, 6, 7, 8, 9])
@@ -86,7 +87,8 @@ for step in range(head_steps):
     loss.backward()
     optimizer.step()
     if (step + 1) % 25 == 0:
-        print(f"step {step + 1:3d}  loss {loss.item():.4f}  val acc {accuracy(model, x_val, y_val):.3f}")
+        acc = accuracy(model, x_val, y_val)
+        print(f"step {step + 1:3d}  loss {loss.item():.4f}  val acc {acc:.3f}")
 
 val_acc = accuracy(model, x_val, y_val)
 print("RESULT " + json.dumps({"val_acc": val_acc, "train_loss": loss.item()}))
