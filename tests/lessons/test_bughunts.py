@@ -49,7 +49,9 @@ BROKEN: dict[str, dict[str, tuple[str, float]]] = {
     "train-eval-modes": {"val_acc": ("<", 0.94)},  # 0.927 (last 5 epochs 0.920-0.938)
     "rnn-vanishing-gates": {"val_acc": ("<", 0.4), "train_loss": (">", 1.3)},  # 0.272 / 1.388
     "gradient-clipping": {"finite_steps": ("<", 300)},  # 78 (seed 1: 127), then the loss is nan
-    "transfer-learning": {"val_acc": ("<", 0.3)},  # 0.189: the new head never moves (loss 4.16 flat)
+    "transfer-learning": {
+        "val_acc": ("<", 0.3)
+    },  # 0.189: the new head never moves (loss 4.16 flat)
 }
 
 HUNTS = [lesson for lesson in load_course().lessons if lesson.bughunt is not None]
