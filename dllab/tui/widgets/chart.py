@@ -54,6 +54,9 @@ class ChartPlot(PlotextPlot):
         history = owner.history if owner.history is not None else RunHistory()
         legend: list[LegendEntry] = []
         try:
+            # a fresh figure: `clear_data` keeps the ticks, so after `y` (log and back) the
+            # linear axis kept the log axis's decade ticks; size and theme are set below
+            self.plt.clear_figure()
             legend = draw_chart(
                 self.plt,
                 owner.effective_spec,
