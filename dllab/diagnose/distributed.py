@@ -54,6 +54,8 @@ LAUNCH_GRACE_SECONDS = 60.0
 interpreters importing torch take a while on a busy machine; each rank has its own watchdog)."""
 REAP_SECONDS = 5.0
 """After killing the job: how long to wait for the ranks' processes to be gone."""
+STALL_SECONDS = 5.0
+"""A job whose steps stood still this long (and 3x its longest pause before) had stalled."""
 TERM_GRACE_SECONDS = 3.0
 """After SIGTERM to a rank: how long it gets to write what it saw before it is killed."""
 FAILED = ("script-error", "exit", "crashed")
@@ -129,6 +131,8 @@ class DistRunResult:
     interrupted: bool = False
     launcher_tail: str = ""
     seconds: float = 0.0
+    stalled: bool = False
+    """No rank took a step for a long while before the end (a hang, not a busy job at its limit)."""
 
 
 def _read(path: Path) -> Observations:
@@ -147,6 +151,23 @@ class _Job:
         self.launch = launch
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopped: set[int] = set()
+        self._steps = 0
+        self._last_change: float | None = None
+        self._longest_gap = 0.0
+
+    def note_steps(self, obs: dict[int, Observations], now: float) -> None:
+        """Track when the job's step count last moved, and its longest pause before that."""
+        steps = sum(int(o.get("steps", 0)) for o in obs.values())
+        if steps != self._steps:
+            if self._last_change is not None:  # the gap up to the first step is start-up
+                self._longest_gap = max(self._longest_gap, now - self._last_change)
+            self._steps, self._last_change = steps, now
+
+    def stalled(self, now: float) -> bool:
+        """Had the job stopped taking steps, for far longer than any pause of its own before?"""
+        if self._last_change is None:
+            return False
+        return now - self._last_change > max(STALL_SECONDS, 3 * self._longest_gap)
 
     def obs_path(self, rank: int) -> Path:
         return self.work / f"observations.rank{rank}.json"
@@ -236,6 +257,7 @@ def _supervise(
             if now > deadline:
                 return True, False
             obs = job.observations()
+            job.note_steps(obs, now)
             if on_progress is not None:
                 on_progress(_progress(obs, now - started))
             failures = [t for t in map(_failed_at, obs.values()) if t is not None]
@@ -306,6 +328,7 @@ def run_ranks(
                 )
             finally:
                 job.kill_all()
+        stalled = job.stalled(time.monotonic())
         launcher_text = launcher_log.read_text(encoding="utf-8", errors="replace")
         exit_codes = {int(r): int(code) for r, code in _FAILURE.findall(launcher_text)}
         ranks = [
@@ -325,6 +348,7 @@ def run_ranks(
             interrupted=interrupted,
             launcher_tail=_tail(launcher_log, 25),
             seconds=time.monotonic() - started,
+            stalled=stalled,
         )
 
 
@@ -414,14 +438,13 @@ def _stood(run: RankRun) -> StoodAt | None:
     return outcome.get("stood_at") if outcome.get("status") == "time-limit" else None
 
 
-def _find_cause(
-    runs: dict[int, RankRun], reports: dict[int, Report], interrupted: bool
-) -> _Cause | None:
+def _find_cause(result: DistRunResult, reports: dict[int, Report]) -> _Cause | None:
     """A rank that failed by itself (first by time), else one that stalled in its own code.
 
     A rank whose error came from the communication (its peer went away) or that was
     stopped inside torch (waiting in a collective) is never the cause while another is.
     """
+    runs = {run.rank: run for run in result.ranks}
     failed = [r for r, rep in reports.items() if rep.status in FAILED]
     own = [r for r in failed if not _is_collective_error(reports[r])]
     if own:
@@ -429,12 +452,14 @@ def _find_cause(
         return _Cause(first, False, _where(reports[first].error_location))
     stalled = [r for r, run in runs.items() if (st := _stood(run)) and not st["in_torch"]]
     waited = [r for r, run in runs.items() if (st := _stood(run)) and st["in_torch"]]
-    if stalled and (waited or failed) and not interrupted:
+    if stalled and (waited or failed) and not result.interrupted and result.stalled:
         first = min(stalled, key=lambda r: _ended_at(runs[r]))
         stood = _stood(runs[first])
         assert stood is not None
         return _Cause(first, True, _where((rep_path(reports[first], stood["file"]), stood["line"])))
-    if failed and not interrupted:  # after Ctrl-C a rank's collective fails as its peer stops
+    at_limit = any(rep.status == "time-limit" for rep in reports.values())
+    # After Ctrl-C or at the time limit a rank's collective fails because its peer stopped.
+    if failed and not result.interrupted and not at_limit:
         first = min(failed, key=lambda r: _ended_at(runs[r]))
         return _Cause(first, False, _where(reports[first].error_location))
     return None
@@ -457,6 +482,7 @@ def _rank_statuses(
 ) -> list[RankStatus]:
     """Each rank's ending; a rank that only waited for the cause says so."""
     runs = {r.rank: r for r in result.ranks}
+    at_limit = any(rep.status == "time-limit" for rep in reports.values())
     statuses = []
     for r, rep in reports.items():
         status, detail, location = rep.status, rep.detail, rep.error_location
@@ -472,6 +498,9 @@ def _rank_statuses(
                 detail = f"waited for rank {cause.rank}, which {how}{cause.where}{own}"
         elif cause is not None and cause.hung:
             detail = "stalled in its own code until the time limit"
+        elif cause is None and _is_collective_error(rep) and (result.interrupted or at_limit):
+            status = "interrupted" if result.interrupted else "time-limit"
+            detail = f"its peers stopped first (here: {_short(detail)})"
         statuses.append(
             RankStatus(r, status, detail, rep.steps_observed, location, runs[r].log_tail)
         )
@@ -548,7 +577,7 @@ def merge_ranks(script: str, source: Source | None, result: DistRunResult) -> Re
     reports = {
         run.rank: build_report(script, source, _rank_result(run, result)) for run in result.ranks
     }
-    cause = _find_cause({run.rank: run for run in result.ranks}, reports, result.interrupted)
+    cause = _find_cause(result, reports)
     ranks = _rank_statuses(result, reports, cause)
     status, detail, location = _job_status(result, ranks, cause)
     about = cause.rank if cause is not None else None

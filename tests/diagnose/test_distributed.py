@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,26 @@ def test_ctrl_c_stops_every_rank_and_reports(tmp_path: Path) -> None:
     assert proc.returncode == 0
     pids = recorded_pids(tmp_path)
     assert len(pids) == 4 and [name for name, pid in pids.items() if alive(pid)] == []
+
+
+@pytest.mark.slow
+def test_a_rank_that_never_notices_a_failed_peer_is_stopped() -> None:
+    """Rank 0 would run for 10 minutes; once rank 1 has failed it gets a grace, then is stopped."""
+    report = diagnose("fail_before_peer_joins.py", time_limit=300)
+    assert report.status == "script-error", report.detail
+    assert report.detail.startswith("rank 1: FileNotFoundError")
+    statuses = {r.rank: r for r in report.ranks}
+    assert statuses[0].status == "peer-failed"
+    assert statuses[0].detail.startswith("waited for rank 1, which failed at")
+
+
+def test_charts_come_from_rank_0_unless_a_per_layer_finding_is_elsewhere() -> None:
+    from dllab.diagnose.distributed import _chart_rank
+
+    reports = {r: Report("t.py", "completed", grad_norms={"fc": 1.0}) for r in (0, 1)}
+    assert _chart_rank(reports, []) == 0
+    dead = replace(finding("dead-relu", 4, Severity.WARNING), ranks=(1,))
+    assert _chart_rank(reports, [dead]) == 1
+    assert _chart_rank(reports, [replace(dead, ranks=(0, 1))]) == 0
+    reports[0] = Report("t.py", "crashed")  # rank 0 never reached a step
+    assert _chart_rank(reports, []) == 1
