@@ -1,25 +1,29 @@
-"""Lab responsiveness while a lesson trains: key-to-screen latency, redraw cost, throughput.
+"""Lab responsiveness while a lesson trains: key-to-screen latency, `r` to the first point,
+first paint, redraw cost, throughput, terminal output.
 
-Three measurements, printed side by side:
+Measured side by side in one run, so that the machine's load hits both alike:
 
-1. **Headless**: the lesson trains in a child process (`Run(isolate=True)`) with no UI;
-   steps/s from the run's own clock (`RunEnded.elapsed_s`, which starts after torch
-   is imported).
-2. **Lab in a real terminal**: the `dllab` binary runs in a pseudo-terminal (80x24, real
-   Linux driver, `--fps` as given). The script opens the lesson, starts the run and,
-   while it trains, presses `c` (next chart) every 0.4 s and `l` (language) now and
-   then; latency is the time from writing the key to the pty until the expected text
-   (the next chart's title, or the new tab label) appears in the app's output. It
-   also reports the output byte rate (what an SSH link would carry) and the run's
-   steps/s from its record.
-   Throughput is measured in runs where nobody presses keys (the learner watching),
-   interleaved with the headless runs; latency in one more run with keys pressed.
+1. **Headless vs the lab**: the lesson trains in a child process (`Run(isolate=True)`)
+   with no UI, and in the real lab in an 80x24 pseudo-terminal (nobody pressing keys),
+   interleaved; steps/s from each run's own clock. Also the lab's CPU and its terminal
+   output while training (what an SSH link carries), and with nothing happening.
+2. **Before vs after** (`--before REV`, a git revision of this repository, extracted to
+   a temporary folder and run from there): the real `python -m dllab` in a pty, per
+   version, interleaved:
+   * first paint: process start to the course list on screen;
+   * `r` to the first point: the lesson opened, `--read-s` seconds of reading, `r`; the
+     time until the status line counts a first step (drawn in the same refresh as the
+     chart), then the same for a second run after the first was stopped;
+   * key to screen while training: `c` (next chart: its title appears) every 0.4 s and
+     `l` (language: the tab label changes) now and then, from writing the key to the
+     pty to the expected text in the app's output.
 3. **Redraw cost**: the lab in-process (headless Textual), timing each redraw tick
-   (data → plotext) and each chart render (plotext build → Text) during a run.
+   (data -> plotext) and each chart build during a run.
 
-Usage: python benchmarks/tui_latency.py [--lesson vanishing-gradients] [--steps 600]
-       [--fps 4] [--reps 2]
-Targets: latency < 100 ms, throughput ratio (lab / headless) >= 0.9.
+Usage: python benchmarks/tui_latency.py [--before REV] [--lesson vanishing-gradients]
+       [--steps 600] [--fps 4] [--reps 2] [--read-s 4]
+Targets: key to screen p95 < 100 ms, r to first point < 0.5 s, first paint < 1 s,
+throughput ratio (lab / headless) >= 0.95, idle output 0 B/s.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import re
 import shutil
 import statistics
 import struct
+import subprocess
 import sys
 import tempfile
 import termios
@@ -112,9 +117,10 @@ class PtyApp:
         return _ANSI.sub("", "".join(c for _, c in tail))
 
     def wait_for(
-        self, needle: str, since: int, timeout: float = 30.0, poll: float = 0.002
+        self, needle: str | re.Pattern[str], since: int, timeout: float = 30.0, poll: float = 0.002
     ) -> float:
-        """Wait until `needle` appears in the output after chunk `since`; its arrival time.
+        """Wait until `needle` (text or a pattern) appears in the output after chunk `since`;
+        its arrival time.
 
         Only new chunks are scanned (with a little overlap), so waiting stays cheap.
         """
@@ -127,7 +133,8 @@ class PtyApp:
             acc = ""
             for t, c in window:
                 acc += c
-                if needle in _ANSI.sub("", acc[-4000:]):
+                plain = _ANSI.sub("", acc[-4000:])
+                if (needle in plain) if isinstance(needle, str) else needle.search(plain):
                     return t
             scanned = end
             time.sleep(poll)
@@ -156,39 +163,117 @@ class PtyApp:
             os.waitpid(self.pid, 0)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+STEP_COUNTED = re.compile(r"running · [1-9][0-9]*/")
+"""The status line once a run's first step arrived (drawn in the refresh that draws it)."""
+
+
+def start_lab(code: Path, fps: float) -> tuple[PtyApp, Path, float]:
+    """`python -m dllab` from the checkout `code`, in a fresh data dir; (app, data dir, t0)."""
+    home = Path(tempfile.mkdtemp(prefix="dllab-bench-"))
+    env = {
+        **os.environ,
+        "DLLAB_HOME": str(home),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(code),
+    }
+    for name in ("SSH_CONNECTION", "DLLAB_LESSONS", "DLLAB_PREWARM"):
+        env.pop(name, None)
+    args = [sys.executable, "-m", "dllab", "--fps", str(fps), "--lang", "en", "--device", "cpu"]
+    t_spawn = time.perf_counter()
+    return PtyApp(args, env), home, t_spawn
+
+
+def open_lesson(app: PtyApp, lesson_id: str) -> None:
+    """`/`, the lesson's id, Enter; wait for the lesson screen."""
+    m = app.mark()
+    app.send("/")
+    time.sleep(0.2)
+    app.send(lesson_id)
+    time.sleep(0.2)
+    app.send("\r")
+    app.wait_for("press r to run", m)
+
+
+def quit_lab(app: PtyApp, home: Path) -> None:
+    app.send("s")
+    time.sleep(0.3)
+    app.send("q")
+    time.sleep(0.3)
+    app.send("y")  # if it asked: yes, stop and quit
+    deadline = time.perf_counter() + 5
+    while time.perf_counter() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(app.pid, os.WNOHANG)[0]:
+                break
+        time.sleep(0.05)
+    app.close()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def first_points(code: Path, lesson_id: str, fps: float, read_s: float) -> dict[str, float]:
+    """First paint, then `r` to the first step of a first and a second run (seconds)."""
+    from dllab.curriculum.loader import load_course
+    from dllab.curriculum.model import pick
+
+    lesson = load_course(code / "lessons").lesson(lesson_id)
+    app, home, t_spawn = start_lab(code, fps)
+    try:
+        first_paint = app.wait_for(pick(lesson.title, "en")[:12], 0) - t_spawn
+        open_lesson(app, lesson_id)
+        time.sleep(read_s)  # the learner reads; a warm child gets ready meanwhile
+        m = app.mark()
+        t0 = app.send("r")
+        first = app.wait_for(STEP_COUNTED, m, 60) - t0
+        time.sleep(1.0)
+        m = app.mark()
+        app.send("s")
+        app.wait_for("run stopped", m, 30)
+        time.sleep(read_s)
+        m = app.mark()
+        t0 = app.send("r")
+        second = app.wait_for(STEP_COUNTED, m, 60) - t0
+        time.sleep(0.5)
+    finally:
+        quit_lab(app, home)
+    return {"first_paint_s": first_paint, "r_first_s": first, "r_second_s": second}
+
+
 def lab_in_pty(
-    lesson_id: str, steps: int, fps: float, keys: bool = True, samples: int = 60
+    lesson_id: str,
+    steps: int,
+    fps: float,
+    keys: bool = True,
+    samples: int = 60,
+    code: Path = ROOT,
 ) -> dict[str, Any]:
     """Latencies (ms, if `keys`), output rate, CPU, startup and steps/s of one run in the real lab."""
     from dllab.curriculum.loader import load_course
     from dllab.curriculum.model import pick
 
-    lesson = load_course().lesson(lesson_id)
+    lesson = load_course(code / "lessons").lesson(lesson_id)
     titles = [pick(c.title, "en")[:10] for c in lesson.charts]
-    home = Path(tempfile.mkdtemp(prefix="dllab-bench-"))
-    env = {**os.environ, "DLLAB_HOME": str(home), "TERM": "xterm-256color", "LANG": "C.UTF-8"}
-    env.pop("SSH_CONNECTION", None)
-    exe = shutil.which("dllab") or str(Path(sys.executable).with_name("dllab"))
-    t_spawn = time.perf_counter()
-    app = PtyApp([exe, "--fps", str(fps), "--lang", "en", "--device", "cpu"], env)
+    app, home, t_spawn = start_lab(code, fps)
     try:
         first_paint = app.wait_for(pick(lesson.title, "en")[:12], 0) - t_spawn
-        m = app.mark()
-        app.send("/")
-        time.sleep(0.2)
-        app.send(lesson_id)
-        time.sleep(0.2)
-        app.send("\r")
-        app.wait_for("press r to run", m)
+        open_lesson(app, lesson_id)
         time.sleep(0.5)
+        t_idle = time.perf_counter()
+        time.sleep(3.0)  # nothing pressed, nothing training: what the terminal is sent
+        idle_rate = app.bytes_between(t_idle, time.perf_counter()) / 3.0
         if steps != lesson.steps:
             # steps: k focuses the first knob (steps); type over it, leave the input, run
+            m = app.mark()
             app.send("k")
+            app.wait_for("esc Back", m, 10)  # the footer of a focused field
             time.sleep(0.3)
             app.send(str(steps))
-            time.sleep(0.2)
+            time.sleep(0.3)
+            m = app.mark()
             app.send("\x1b")
-            time.sleep(0.6)
+            app.wait_for("r Run", m, 10)  # the lesson's footer again
+            time.sleep(0.5)
         idle: list[float] = []
         chart = 0
         for _ in range(12 if keys else 0):  # baseline: the same key with nothing training
@@ -247,6 +332,7 @@ def lab_in_pty(
             "latencies": latencies,
             "idle": idle,
             "bytes_per_s": rate,
+            "idle_bytes_per_s": idle_rate,
             "ui_cpu": ui_cpu,
             "steps_per_s": _steps_done(home) / max(1e-9, float(results[0]["elapsed_s"])),
         }
@@ -291,17 +377,38 @@ async def _redraw_cost(lesson_id: str, steps: int, fps: float) -> dict[str, list
     return {"tick_ms": ticks, "render_ms": renders}
 
 
-def _fmt(values: list[float]) -> str:
+def _fmt(values: list[float], digits: int = 1) -> str:
     finite = sorted(v for v in values if v == v)
     if not finite:
         return "no samples"
     p95 = finite[min(len(finite) - 1, int(0.95 * len(finite)))]
     missed = len(values) - len(finite)
+    d = digits
     return (
-        f"median {statistics.median(finite):6.1f}  p95 {p95:6.1f}  max {finite[-1]:6.1f}  (n={len(finite)}"
+        f"median {statistics.median(finite):6.{d}f}  p95 {p95:6.{d}f}  max {finite[-1]:6.{d}f}  (n={len(finite)}"
         + (f", {missed} timed out" if missed else "")
         + ")"
     )
+
+
+def checkout(rev: str) -> Path:
+    """This repository at `rev`, extracted to a temporary folder (lessons included)."""
+    folder = Path(tempfile.mkdtemp(prefix="dllab-bench-before-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def compile_code(code: Path) -> None:
+    """Byte-compile a checkout, as an install does (PYTHONDONTWRITEBYTECODE would make every
+    start compile it from source)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "dllab")], check=True)
+
+
+def _load() -> str:
+    return "load " + " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def main() -> None:
@@ -312,12 +419,24 @@ def main() -> None:
     )
     parser.add_argument("--fps", type=float, default=4.0)
     parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument(
+        "--before", metavar="REV", help="also measure this git revision, side by side"
+    )
+    parser.add_argument(
+        "--read-s", type=float, default=4.0, help="seconds between opening a lesson and r"
+    )
     args = parser.parse_args()
     os.environ.setdefault("DLLAB_HOME", tempfile.mkdtemp(prefix="dllab-bench-home-"))
+    versions = {"after": ROOT}
+    if args.before:
+        versions = {"before": checkout(args.before), "after": ROOT}
+    for code in versions.values():
+        compile_code(code)
 
     print(
         f"lesson {args.lesson}, {args.steps} steps per arm, --fps {args.fps}, {os.cpu_count()} CPUs, "
-        f"load {os.getloadavg()[0]:.1f}"
+        f"{_load()} (1, 5, 15 min)"
+        + (f"; before = {args.before}, after = this checkout" if args.before else "")
     )
     head: list[float] = []
     labs: list[dict[str, Any]] = []
@@ -325,10 +444,17 @@ def main() -> None:
         head.append(headless(args.lesson, args.steps))
         labs.append(lab_in_pty(args.lesson, args.steps, args.fps, keys=False))
         print(
-            f"  rep {rep + 1}: headless {head[-1]:.0f} steps/s, lab {labs[-1]['steps_per_s']:.0f} steps/s"
+            f"  rep {rep + 1}: headless {head[-1]:.0f} steps/s, lab {labs[-1]['steps_per_s']:.0f} steps/s, {_load()}"
         )
-    keyed = lab_in_pty(args.lesson, 10 * args.steps, args.fps, keys=True)  # stopped at 60 samples
-    print(f"  latency run: lab {keyed['steps_per_s']:.0f} steps/s while keys were pressed")
+    starts: dict[str, list[dict[str, float]]] = {name: [] for name in versions}
+    for rep in range(args.reps):
+        for name, code in versions.items():
+            starts[name].append(first_points(code, args.lesson, args.fps, args.read_s))
+        print(f"  r to first point, rep {rep + 1}: {_load()}")
+    keyed: dict[str, dict[str, Any]] = {}
+    for name, code in versions.items():  # stopped at 60 samples each
+        keyed[name] = lab_in_pty(args.lesson, 10 * args.steps, args.fps, keys=True, code=code)
+        print(f"  latency run ({name}): lab {keyed[name]['steps_per_s']:.0f} steps/s, {_load()}")
     costs = asyncio.run(_redraw_cost(args.lesson, args.steps, args.fps))
 
     lab_rate = statistics.median(r["steps_per_s"] for r in labs)
@@ -336,22 +462,34 @@ def main() -> None:
     print()
     print(f"{'':28}{'headless':>12}{'lab (UI attached)':>20}")
     print(f"{'training steps/s (all arms)':28}{head_rate:12.0f}{lab_rate:20.0f}")
-    print(f"{'throughput ratio lab/headless':32}{lab_rate / head_rate:28.2f}   (target >= 0.9)")
-    print()
-    print(f"key-to-screen c, nothing training ms: {_fmt(keyed['idle'])}")
-    for key, samples in keyed["latencies"].items():
-        print(f"key-to-screen {key:18} ms: {_fmt(samples)}   (target < 100)")
-    print(f"redraw tick (data -> plotext)    ms: {_fmt(costs['tick_ms'])}")
-    print(f"chart render (plotext build)     ms: {_fmt(costs['render_ms'])}")
-    print(
-        f"first paint of the lab            s: {statistics.median(r['first_paint_s'] for r in labs):.2f}   (target < 1)"
-    )
+    print(f"{'throughput ratio lab/headless':32}{lab_rate / head_rate:28.2f}   (target >= 0.95)")
     print(
         f"lab process CPU while training    %: {100 * statistics.median(r['ui_cpu'] for r in labs):.0f}   (of one core)"
     )
     print(
-        f"terminal output while training KB/s: {statistics.median(r['bytes_per_s'] for r in labs) / 1024:.1f}"
+        f"terminal output while training KB/s: {statistics.median(r['bytes_per_s'] for r in labs) / 1024:.1f}   (80x24)"
     )
+    print(
+        f"terminal output, idle lesson     B/s: {statistics.median(r['idle_bytes_per_s'] for r in labs):.0f}   (target 0)"
+    )
+    print(f"redraw tick (data -> plotext)    ms: {_fmt(costs['tick_ms'])}")
+    print(f"chart build (plotext -> text)    ms: {_fmt(costs['render_ms'])}")
+    for name in versions:
+        print()
+        print(f"-- {name}" + (f" ({args.before})" if name == "before" else " (this checkout)"))
+        runs = starts[name]
+        print(
+            f"first paint of the lab            s: {_fmt([r['first_paint_s'] for r in [*runs, keyed[name]]], 2)}   (target < 1)"
+        )
+        print(
+            f"r to first point, first run       s: {_fmt([r['r_first_s'] for r in runs], 2)}   (target < 0.5)"
+        )
+        print(f"r to first point, next run        s: {_fmt([r['r_second_s'] for r in runs], 2)}")
+        print(f"key-to-screen c, nothing training ms: {_fmt(keyed[name]['idle'])}")
+        for key, samples in keyed[name]["latencies"].items():
+            print(f"key-to-screen {key:18} ms: {_fmt(samples)}   (target p95 < 100)")
+    print()
+    print(f"at the end: {_load()}")
 
 
 if __name__ == "__main__":

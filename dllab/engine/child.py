@@ -117,11 +117,46 @@ class Prepared:
         from dllab.engine.device import resolve_device
 
         lesson = self.course(message["lessons_root"]).lesson(message["lesson"])
-        load_experiment(lesson)  # its imports land in sys.modules (the run imports it afresh)
+        experiment = load_experiment(lesson)  # its imports land in sys.modules
         device = resolve_device(message.get("device", "auto"))
-        # the first op on a device pays for its set-up (a CUDA context, CPU kernels, autograd)
+        # The first op on a device pays for its set-up (a CUDA context, CPU kernels,
+        # autograd), and the first optimizer imports torch._dynamo (2.6 s of a 2.8 s
+        # first step on a busy 2-core box).
         layer = torch.nn.Linear(4, 4).to(device)
-        layer(torch.zeros(2, 4, device=device)).sum().backward()
+        for optimizer in (torch.optim.SGD, torch.optim.Adam):
+            opt = optimizer(layer.parameters(), lr=0.0)
+            layer(torch.zeros(2, 4, device=device)).sum().backward()
+            opt.step()
+        _one_step(lesson, experiment, device)
+
+
+def _one_step(lesson: Any, experiment: Any, device: Any) -> None:
+    """One step of the lesson's first arm, defaults, thrown away: its data and models' set-up
+    are paid ahead. Every random state is put back, so the run's numbers are the same."""
+    import random
+
+    import torch
+
+    from dllab.engine.config import ArmConfig, arm_values, default_config
+
+    config = default_config(lesson)
+    arm = next(iter(lesson.arms))
+    numpy = sys.modules.get("numpy")
+    states = (random.getstate(), numpy.random.get_state() if numpy is not None else None)
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    try:
+        with torch.random.fork_rng(devices=cuda):
+            values = arm_values(lesson, config, arm)
+            cfg = ArmConfig(values, arm=arm, steps=1, seed=config.seed, device=device)
+            steps = experiment(cfg)
+            next(steps, None)
+            close = getattr(steps, "close", None)
+            if close is not None:
+                close()
+    finally:
+        random.setstate(states[0])
+        if numpy is not None and states[1] is not None:
+            numpy.random.set_state(states[1])
 
 
 def _redirect_log(path: str) -> None:

@@ -53,6 +53,25 @@ def test_the_run_takes_the_child_and_its_config(tmp_path: Path) -> None:
     assert run.history.last_step() == 8
 
 
+def test_a_warm_child_gives_the_same_curve_as_a_thread(tmp_path: Path) -> None:
+    """The child ran one throw-away step while it waited (noise draws random numbers):
+    the run's numbers are those of a run with no warm-up."""
+    config = toy_config(steps=12)
+    assert config.knobs["noise"], "the toy's noise draws from the RNG"
+    alone = Run(toy_lesson(), toy_config(steps=12)).start()
+    alone.wait(30)
+    pool = WarmPool(tmp_path / "warm.log")
+    pool.warm(toy_lesson(), "cpu")
+    child = pool.take()
+    assert child is not None and child.stdout is not None
+    assert json.loads(child.stdout.readline())["type"] == "ready"  # the warm step is done
+    warm = Run(toy_lesson(), config, isolate=True, child=child).start()
+    warm.wait(60)
+    assert warm.warm_start
+    for arm in toy_lesson().arms:
+        assert warm.history.points(arm, "loss") == alone.history.points(arm, "loss")
+
+
 def test_a_child_that_dies_before_the_run_began_means_a_cold_start() -> None:
     """It took the spec and exited without a word: the run starts a fresh child."""
     dying = subprocess.Popen(

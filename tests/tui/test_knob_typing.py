@@ -95,3 +95,22 @@ async def test_b_opens_the_bug_hunt_tab_and_a_hint_leaves_the_chart_uncovered(
         assert screen.query_one(TabbedContent).active == "tab-text"
         assert "Try a larger rate" in screen.text.source  # type: ignore[attr-defined]
         assert not app.query("Toast"), "no toast over the chart"
+
+
+async def test_k_and_a_number_typed_in_one_burst_land_in_the_first_knob() -> None:
+    """`k7` arrives as one read: the digits used to go where the focus was before `k`."""
+    from textual import events
+
+    app = make_app(lang="en", fps=20.0, course_root=COURSE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        for key in "k7":  # queued at once, as the driver does with one read
+            app.post_message(events.Key(key, key))
+        await pilot.pause()
+        await pilot.pause()
+        steps = screen.query_one("#knob-_steps", Input)
+        assert screen.focused is steps and steps.value == "7"
+        await pilot.press("k")  # in a field, k goes to the field (refused: not a digit)
+        assert screen.focused is steps and steps.value == "7"

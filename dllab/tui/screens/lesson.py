@@ -57,7 +57,8 @@ class LessonScreen(LabScreen):
         Binding("a", "answers", "Answers"),
         Binding("c", "next_chart", "Chart"),
         Binding("y", "toggle_log", "Log y"),
-        Binding("k", "knobs", "Knobs"),
+        # priority: `k600` typed fast is one read; the digits must follow the focus to the knob
+        Binding("k", "knobs", "Knobs", priority=True),
         Binding("t", "text", "Text", show=False),
         Binding("e", "edit", "Edit"),
         Binding("b", "hunt", "Hunt"),
@@ -145,6 +146,7 @@ class LessonScreen(LabScreen):
         source = lesson_markdown(self.lesson, other, hints, self.show_answers)
         if text.source != source:
             text.set_source(source)
+        text.prerender(self.text.content_size.width)  # at the width it will be shown at
 
     def on_screen_resume(self) -> None:
         if self._worded_in != self.lang:
@@ -276,7 +278,8 @@ class LessonScreen(LabScreen):
         text = self.status_text()
         if text != self._status_text:
             self._status_text = text
-            self.query_one("#status", Static).update(text)
+            # one row whatever it says (CSS): no whole-screen layout for a new step count
+            self.query_one("#status", Static).update(text, layout=False)
 
     # -- runs ------------------------------------------------------------------
     def action_run(self) -> None:
@@ -444,7 +447,7 @@ class LessonScreen(LabScreen):
         """Go to the knobs tab and focus the first knob."""
         self.query_one(TabbedContent).active = "tab-knobs"
         first = self.query_one(KnobsPanel).query("Input, Select, Switch").first()
-        first.focus()
+        self.set_focus(first)  # now, not on a later turn: the keys typed next land in it
 
     def action_text(self) -> None:
         """Go to the lesson text."""
@@ -462,6 +465,8 @@ class LessonScreen(LabScreen):
             self.notify(error, severity="warning")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "knobs" and isinstance(self.focused, (Input, Select)):
+            return None  # in a field `k` types (the priority binding steps aside)
         absent = {
             "edit": self.lesson.bughunt is None,
             "hunt": self.lesson.bughunt is None,

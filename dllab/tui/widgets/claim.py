@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from dllab.curriculum.claims import ClaimResult
 from dllab.tui.i18n import tr
+from dllab.tui.widgets.rows import update_rows
 
 
 def _fmt(value: float) -> str:
@@ -43,8 +44,11 @@ class ClaimView(Static):
         """Checks that went from ✗ to ✓ during this run (drawn as '✗→✓')."""
         self._seen_fail: set[int] = set()
         self.lang = "en"
+        self._shown = Text()
+        self._shown_rows = -1
 
     def on_resize(self, event: events.Resize) -> None:
+        self._shown_rows = -1  # the width changed: rows are counted again
         self.post_message(self.Resized())
 
     def reset(self) -> None:
@@ -61,7 +65,11 @@ class ClaimView(Static):
             elif check.passed is True and i in self._seen_fail:
                 self.flipped.add(i)
         self.result = result
-        self.update(self._text())
+        text = self._text()
+        if text == self._shown:
+            return  # the same marks and numbers: nothing to send
+        self._shown_rows = update_rows(self, text, self._shown_rows)
+        self._shown = text
 
     def _text(self) -> Text:
         text = Text()
