@@ -12,13 +12,17 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 LESSON = "vanishing-gradients"
 SHOTS = {
     "home.svg": (100, 30),
     "lesson.svg": (120, 40),
     "lesson-80x24.svg": (80, 24),
+    "runs-80x24.svg": (80, 24),
 }
+RUNS_LR = (0.005, 0.05)
+"""Two more learning rates for the runs panel's shot (the first run has the default)."""
 
 
 def _sample_progress() -> None:
@@ -63,7 +67,33 @@ async def _shoot(out: Path, lesson_id: str, lang: str, timeout: float) -> list[P
             app.clear_notifications()
             await pilot.pause(0.1)
             written.append(Path(app.save_screenshot(name, str(out))))
+        written.append(await _shoot_runs(pilot, app, screen.lesson, out, timeout))
     return written
+
+
+async def _shoot_runs(pilot: Any, app: Any, lesson: Any, out: Path, timeout: float) -> Path:
+    """Two more runs (other learning rates, in child processes like the lab's), then the
+    runs panel: ReLU's loss on a log axis, the default run pinned as the baseline, the cursor moved back."""
+    from dllab.engine.config import default_config
+    from dllab.tui.screens.runs import RunsScreen
+
+    loop = asyncio.get_running_loop()
+    for lr in RUNS_LR:
+        config = default_config(lesson)
+        config.knobs["lr"] = lr
+        config.device = "cpu"
+        run = app.start_run(lesson, config, [])
+        deadline = loop.time() + timeout
+        while run.running:
+            if loop.time() > deadline:
+                raise SystemExit(f"the lr={lr} run did not finish in {timeout:.0f} s")
+            await pilot.pause(0.2)
+    app.push_screen(RunsScreen(lesson))
+    await pilot.pause(1.0)
+    await pilot.press("a", "c", "y", "down", "down", "b", *["left_square_bracket"] * 40)
+    await pilot.pause(0.5)
+    app.clear_notifications()
+    return Path(app.save_screenshot("runs-80x24.svg", str(out)))
 
 
 def main() -> None:
