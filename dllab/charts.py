@@ -208,6 +208,8 @@ def draw_chart(
         legend += _draw_bars(plt, spec, history, arms, labels, markers)
     elif spec.kind is ChartKind.XY:
         legend += _draw_xy(plt, spec, history, arms, markers, labels)
+    elif spec.kind is ChartKind.TEXT:
+        legend += _draw_text(plt, spec, history, arms, labels, width)
     else:
         legend += _draw_heat(plt, spec, history, arms, labels, width, height)
     return legend
@@ -678,4 +680,59 @@ def draw_runs(
     plt.yscale("log" if log_y and drawn else "linear")
     if log_y and drawn:
         plt.yticks(*log_ticks(min(drawn), max(drawn)))
+
+
+# -- text charts: a generated sample per arm (character codes in `prefix<i>`) --
+NEWLINE_MARK = "⏎"
+"""A newline of the sample, drawn inline so that a few lines hold the whole of it."""
+
+
+def codes_to_text(codes: Sequence[float]) -> str:
+    """Character codes as text, up to the first that is not one (NaN, missing, out of range)."""
+    chars = []
+    for code in codes:
+        if not math.isfinite(code) or not 0 <= code < 0x110000:
+            break
+        chars.append(chr(int(code)))
+    return "".join(chars)
+
+
+def chart_text(history: RunHistory, arm: str, prefix: str) -> str:
+    """The text an arm's `prefix<i>` series spell with their last values (i = 0, 1, ...)."""
+    values = history.last_values(arm)
+    count = len(_layer_series(history, arm, prefix))
+    return codes_to_text([values.get(f"{prefix}{i}", math.nan) for i in range(count)])
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    flat = text.replace("\n", NEWLINE_MARK)
+    return [flat[i : i + width] for i in range(0, len(flat), width)] or [""]
+
+
+def _draw_text(
+    plt: Any,
+    spec: ChartSpec,
+    history: RunHistory,
+    arms: Sequence[str],
+    labels: dict[str, str],
+    width: int,
+) -> list[LegendEntry]:
+    """Each arm's text, wrapped, its first line led by the arm's marker (named in the legend)."""
+    lines: list[tuple[str, str]] = []
+    legend: list[LegendEntry] = []
+    for i, arm in enumerate(arms):
+        text = chart_text(history, arm, spec.prefix)
+        if not text:
+            continue
+        mark = ARM_MARKERS[i % len(ARM_MARKERS)]
+        color = arm_color(i)
+        for j, part in enumerate(_wrap(text, max(10, width - 2))):
+            lines.append(((mark if j == 0 else " ") + " " + part, color))
+        legend.append(LegendEntry(labels.get(arm, arm), color, mark))
+    for row, (line, color) in enumerate(lines):
+        plt.text(line, 0, len(lines) - row, alignment="left", color=color)
+    plt.xlim(0, 1)
+    plt.ylim(0.5, max(1, len(lines)) + 0.5)
+    plt.xticks([])
+    plt.yticks([])
     return legend

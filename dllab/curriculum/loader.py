@@ -319,7 +319,9 @@ def _chart(path: Path, raw: Any, i: int) -> ChartSpec:
         kind = ChartKind(kind_name)
     except ValueError:
         raise LessonError(
-            path, f"unknown chart kind {kind_name!r} (use line, bars, xy or heat)", prefix + "kind"
+            path,
+            f"unknown chart kind {kind_name!r} (use line, bars, xy, heat or text)",
+            prefix + "kind",
         ) from None
     spec = ChartSpec(
         id=f.get("id", str, f"chart{i}"),
@@ -341,6 +343,7 @@ def _chart(path: Path, raw: Any, i: int) -> ChartSpec:
         ChartKind.LINE: spec.metrics,
         ChartKind.BARS: spec.prefix,
         ChartKind.HEAT: spec.prefix,
+        ChartKind.TEXT: spec.prefix,
         ChartKind.XY: spec.x and spec.y,
     }
     if not needs[kind]:
@@ -348,6 +351,7 @@ def _chart(path: Path, raw: Any, i: int) -> ChartSpec:
             ChartKind.LINE: "metrics",
             ChartKind.BARS: "prefix",
             ChartKind.HEAT: "prefix",
+            ChartKind.TEXT: "prefix",
             ChartKind.XY: "x",
         }[kind]
         raise LessonError(path, f"a {kind.value} chart needs '{field}'", prefix + field)

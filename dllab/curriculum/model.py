@@ -135,6 +135,8 @@ class ChartKind(str, Enum):
     """A trajectory: metric `x` against metric `y` (2D optimisation)."""
     HEAT = "heat"
     """A heat strip: `prefix<i>` values at the last step (attention weights)."""
+    TEXT = "text"
+    """Text per arm: the `prefix<i>` values at the last step are character codes (a generated sample)."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ class ChartSpec:
     metrics: tuple[str, ...] = ()
     """Line charts: the metrics drawn."""
     prefix: str = ""
-    """Bars and heat charts: the metric-name prefix of the per-layer series."""
+    """Bars, heat and text charts: the metric-name prefix of the per-layer (per-character) series."""
     x: str = ""
     """XY charts: the metric on the x axis."""
     y: str = ""

@@ -15,11 +15,12 @@ lists for traces with nothing new) so the mirror need not keep it all.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from typing import Any
 
-from dllab.charts import ARM_COLORS, EMA_ALPHA
+from dllab.charts import ARM_COLORS, EMA_ALPHA, codes_to_text
 from dllab.curriculum.model import ChartKind, ChartSpec, pick
 from dllab.engine.events import MetricPoint
 from dllab.heatcells import heat_grid
@@ -377,11 +378,35 @@ class HeatWindow(_LayerWindow):
         return trace
 
 
+class TextWindow(_LayerWindow):
+    """A text pane: each arm's `prefix<i>` character codes at their last values (a generated sample)."""
+
+    def text(self) -> str:
+        parts = []
+        for arm in self.arms:
+            values = self.values[arm]
+            text = codes_to_text([values.get(str(i), math.nan) for i in range(len(values))])
+            if text:
+                parts.append(f"<b>{html.escape(arm)}</b><pre>{html.escape(text)}</pre>")
+        return "".join(parts)
+
+    def layout(self) -> dict[str, Any]:
+        return {}
+
+    def traces(self) -> list[dict[str, Any]]:
+        return [{"content": self.text(), "type": "text"}]
+
+    def message(self, env: str, create: bool) -> Message:
+        body = {"data": self.traces(), "win": self.win, "eid": env, "opts": {"title": self.title}}
+        return "events", body
+
+
 _KINDS: dict[ChartKind, type[ChartWindow]] = {
     ChartKind.LINE: LineWindow,
     ChartKind.XY: XYWindow,
     ChartKind.BARS: BarsWindow,
     ChartKind.HEAT: HeatWindow,
+    ChartKind.TEXT: TextWindow,
 }
 
 

@@ -18,6 +18,7 @@ from dllab.probes.grad_norm import (
     total_grad_norm,
     total_weight_norm,
 )
+from dllab.probes.graph_size import graph_nodes
 from dllab.probes.loss_gap import Overfitting, overfitting_onset, relative_gap
 from dllab.probes.preact_grad import PreactGradProbe
 from dllab.probes.probability_rows import (
@@ -44,6 +45,7 @@ __all__ = [
     "distinct_rows",
     "fired_units",
     "first_last_ratio",
+    "graph_nodes",
     "in_unit_interval",
     "is_log_probability_rows",
     "is_probability_rows",

@@ -70,7 +70,7 @@ def static_hits(src: Source) -> list[int]:
 
 class NoDetachHidden(Rule):
     check = "no-detach-hidden"
-    lesson = "rnn-bptt"
+    lesson = "truncated-bptt-perplexity"
     requires = (
         Event.HIDDEN_NOT_DETACHED,
         Field.OUTCOME,

@@ -44,7 +44,7 @@ def epoch_pairs(ctx: Context) -> Evaluations:
 
 class Overfitting(Rule):
     check = "overfitting"
-    lesson = "overfitting"
+    lesson = "overfitting-capacity"
     requires = (Field.PHASES, Field.LOSSES)
 
     def run(self, ctx: Context) -> list[Finding]:

@@ -1,0 +1,46 @@
+"""Every diagnose check points to a lesson the course has (the report's `learn` line opens it)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import dllab.diagnose.rules as rules_pkg
+from dllab.curriculum.loader import load_course
+from dllab.diagnose.rules import ALL_RULES
+
+COURSE_IDS = {lesson.id for lesson in load_course().lessons}
+
+
+def test_every_rule_lesson_is_in_the_course() -> None:
+    missing = {rule.check: rule.lesson for rule in ALL_RULES if rule.lesson not in COURSE_IDS}
+    assert not missing, f"rules point to lessons the course does not have: {missing}"
+
+
+def _strings(node: ast.expr) -> set[str]:
+    """The string values an expression can take: a constant, or either branch of `a if c else b`."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _strings(node.body) | _strings(node.orelse)
+    return set()
+
+
+def lesson_literals(path: Path) -> set[str]:
+    """Every string a rule file assigns to a name `lesson` (class attribute or local)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "lesson" for t in node.targets
+        ):
+            found |= _strings(node.value)
+    return found
+
+
+def test_lessons_chosen_at_run_time_are_in_the_course_too() -> None:
+    """`missing-eval` picks `batchnorm` for a BatchNorm-only model: that id must exist as well."""
+    folder = Path(rules_pkg.__file__).parent
+    literals = {f.name: lesson_literals(f) for f in sorted(folder.glob("*.py"))}
+    assert "batchnorm" in literals["missing_eval.py"]  # the scan sees the conditional one
+    missing = {name: ids - COURSE_IDS for name, ids in literals.items() if ids - COURSE_IDS}
+    assert not missing, missing
