@@ -680,6 +680,7 @@ def draw_runs(
     plt.yscale("log" if log_y and drawn else "linear")
     if log_y and drawn:
         plt.yticks(*log_ticks(min(drawn), max(drawn)))
+    return legend
 
 
 # -- text charts: a generated sample per arm (character codes in `prefix<i>`) --

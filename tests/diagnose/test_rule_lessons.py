@@ -11,10 +11,23 @@ from dllab.diagnose.rules import ALL_RULES
 
 COURSE_IDS = {lesson.id for lesson in load_course().lessons}
 
+NOT_YET_IN_COURSE = {"distributed-training"}
+"""Lessons checks point to that the course does not have yet (the report says "lesson coming").
+The distributed checks (ddp-set-epoch, ddp-batchnorm-sync) have no lesson in the curriculum."""
+
 
 def test_every_rule_lesson_is_in_the_course() -> None:
-    missing = {rule.check: rule.lesson for rule in ALL_RULES if rule.lesson not in COURSE_IDS}
+    missing = {
+        rule.check: rule.lesson
+        for rule in ALL_RULES
+        if rule.lesson not in COURSE_IDS | NOT_YET_IN_COURSE
+    }
     assert not missing, f"rules point to lessons the course does not have: {missing}"
+
+
+def test_the_not_yet_list_holds_only_missing_lessons() -> None:
+    """Once a lesson exists its id leaves the list, so a typo there cannot hide a broken link."""
+    assert not NOT_YET_IN_COURSE & COURSE_IDS
 
 
 def _strings(node: ast.expr) -> set[str]:
@@ -42,5 +55,6 @@ def test_lessons_chosen_at_run_time_are_in_the_course_too() -> None:
     folder = Path(rules_pkg.__file__).parent
     literals = {f.name: lesson_literals(f) for f in sorted(folder.glob("*.py"))}
     assert "batchnorm" in literals["missing_eval.py"]  # the scan sees the conditional one
-    missing = {name: ids - COURSE_IDS for name, ids in literals.items() if ids - COURSE_IDS}
+    known = COURSE_IDS | NOT_YET_IN_COURSE
+    missing = {name: ids - known for name, ids in literals.items() if ids - known}
     assert not missing, missing
