@@ -242,3 +242,14 @@ def test_charts_come_from_rank_0_unless_a_per_layer_finding_is_elsewhere() -> No
     assert _chart_rank(reports, [replace(dead, ranks=(0, 1))]) == 0
     reports[0] = Report("t.py", "crashed")  # rank 0 never reached a step
     assert _chart_rank(reports, []) == 1
+
+
+@pytest.mark.slow
+def test_a_rank_killed_by_a_signal_is_named_with_the_signal() -> None:
+    """The launcher's failure summary gives the dead rank's exit status."""
+    report = diagnose("segfault_rank1.py")
+    assert report.status == "crashed" and not report.diagnosed
+    assert report.detail.startswith("rank 1: the process was killed by SIGSEGV"), report.detail
+    statuses = {r.rank: r for r in report.ranks}
+    assert statuses[1].status == "crashed" and statuses[1].steps == 3
+    assert statuses[0].status == "peer-failed"
