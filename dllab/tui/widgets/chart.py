@@ -42,6 +42,8 @@ class ChartPlot(PlotextPlot):
         """What the last build drew (a build of the same is skipped)."""
         self._sized: tuple[object, ...] = ()
         """The size and theme `PlotextPlot.render()` last set on the figure."""
+        self._log = False
+        """Whether the figure's y axis was last drawn on a log scale."""
 
     def build(self) -> bool:
         """Build the plot at the widget's size; True if the picture or legend changed.
@@ -67,9 +69,14 @@ class ChartPlot(PlotextPlot):
         history = owner.history if owner.history is not None else RunHistory()
         legend: list[LegendEntry] = []
         try:
-            # a fresh figure: `clear_data` keeps the ticks, so after `y` (log and back) the
-            # linear axis kept the log axis's decade ticks; size and theme are set below
-            self.plt.clear_figure()
+            log = owner.effective_spec.log_y
+            if log != self._log:
+                # plotext keeps a log axis's decade ticks after `clear_data` (they even
+                # overwrite its defaults): after `y` and back the linear axis showed them.
+                # A fresh figure then, whose size and theme `render()` sets again.
+                self.plt.clear_figure()
+                self._sized = ()
+                self._log = log
             legend = draw_chart(
                 self.plt,
                 owner.effective_spec,
