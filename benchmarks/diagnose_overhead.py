@@ -5,9 +5,14 @@ For each script in `diagnose_scripts/`, runs `python SCRIPT` and
 end) alternately, `--repeat` times, and prints the medians and their ratio. Both
 include interpreter start-up and `import torch`, as a user sees them, and CPU
 time (user + system of every process) besides wall time, because wall time on a
-shared machine swings with the load. Target: ratio <= 1.10.
+shared machine swings with the load. Target: ratio <= 1.10. The load average
+is printed before and after.
 
-    python benchmarks/diagnose_overhead.py [--repeat 3] [mlp.py cnn.py lstm.py tiny.py long.py]
+`--baseline TREE` adds a third column: `dllab diagnose` imported from another
+checkout (e.g. `git archive main | tar -x -C /tmp/base`), run in the same
+rotation, so that a change's before and after are measured side by side.
+
+    python benchmarks/diagnose_overhead.py [--repeat 3] [--baseline TREE] [mlp.py cnn.py lstm.py tiny.py long.py]
 """
 
 from __future__ import annotations
@@ -64,43 +69,59 @@ def main() -> None:
         "scripts", nargs="*", default=list(SCRIPTS), help="Which scripts (default: all)."
     )
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="Another dllab checkout whose `dllab diagnose` is measured in the same rotation.",
+    )
+    parser.add_argument(
         "--threads",
         default="1",
         help="OMP_NUM_THREADS for both runs (default 1: fair on a shared machine).",
     )
     args = parser.parse_args()
     env = {**os.environ, "OMP_NUM_THREADS": args.threads}
+    trees = {"diagnose": Path(__file__).resolve().parents[1]}
+    if args.baseline is not None:
+        trees = {"baseline": args.baseline.resolve(), **trees}
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (before)")
     print(
-        f"{'script':8s} {'steps':>5s} | {'wall s: script':>14s} {'diagnose':>9s} {'ratio':>6s} | {'cpu s: script':>13s} {'diagnose':>9s} {'ratio':>6s} | diagnosis"
+        f"{'script':8s} {'steps':>5s} | {'wall s: script':>14s} "
+        + " ".join(f"{k:>9s} {'ratio':>6s}" for k in trees)
+        + f" | {'cpu s: script':>13s} "
+        + " ".join(f"{k:>9s} {'ratio':>6s}" for k in trees)
+        + " | diagnosis"
     )
-    ratios = []
+    ratios: dict[str, list[float]] = {k: [] for k in trees}
     for name in args.scripts:
         steps = SCRIPTS[name]
         plain: list[tuple[float, float]] = []
-        diag: list[tuple[float, float]] = []
+        diag: dict[str, list[tuple[float, float]]] = {k: [] for k in trees}
         status = "?"
         for _ in range(args.repeat):
             plain.append(timed([sys.executable, name], env)[:2])
-            cmd = [
-                sys.executable,
-                "-m",
-                "dllab",
-                "diagnose",
-                name,
-                "--json",
-            ]
-            wall, cpu, out = timed(cmd, env)
-            diag.append((wall, cpu))
-            doc = json.loads(out)
-            status = f"{doc['status']}, {doc['steps_observed']} steps, {[f['check'] for f in doc['findings']]}"
-        pw, dw = statistics.median(w for w, _ in plain), statistics.median(w for w, _ in diag)
-        pc, dc = statistics.median(c for _, c in plain), statistics.median(c for _, c in diag)
-        ratios.append(dw / pw)
+            for key, tree in trees.items():
+                tree_env = {**env, "PYTHONPATH": str(tree)}
+                cmd = [sys.executable, "-m", "dllab", "diagnose", name, "--json"]
+                wall, cpu, out = timed(cmd, tree_env)
+                diag[key].append((wall, cpu))
+                doc = json.loads(out)
+                status = f"{doc['status']}, {doc['steps_observed']} steps, {[f['check'] for f in doc['findings']]}"
+        pw = statistics.median(w for w, _ in plain)
+        pc = statistics.median(c for _, c in plain)
+        walls, cpus = [], []
+        for key in trees:
+            dw = statistics.median(w for w, _ in diag[key])
+            dc = statistics.median(c for _, c in diag[key])
+            ratios[key].append(dw / pw)
+            walls.append(f"{dw:9.2f} {dw / pw:6.2f}")
+            cpus.append(f"{dc:9.2f} {dc / pc:6.2f}")
         print(
-            f"{name:8s} {steps:5d} | {pw:14.2f} {dw:9.2f} {dw / pw:6.2f} | {pc:13.2f} {dc:9.2f} {dc / pc:6.2f} | {status}",
+            f"{name:8s} {steps:5d} | {pw:14.2f} {' '.join(walls)} | {pc:13.2f} {' '.join(cpus)} | {status}",
             flush=True,
         )
-    print(f"max wall ratio {max(ratios):.2f} (target <= 1.10)")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
+    for key, values in ratios.items():
+        print(f"{key}: max wall ratio {max(values):.2f} (target <= 1.10)")
 
 
 if __name__ == "__main__":

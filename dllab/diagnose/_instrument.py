@@ -25,6 +25,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils.hooks import RemovableHandle
 
 from dllab.diagnose._models import DEAD_WINDOW, RootModel
+from dllab.diagnose._printed import PrintedLine, PrintedLosses
 from dllab.diagnose._recorder import Recorder
 from dllab.diagnose._steps import dense_schedule
 from dllab.diagnose.observations import Counter, Event
@@ -244,6 +245,7 @@ class Instrumentation:
         self.handles: dict[str, RemovableHandle] = {}
         self._restore: list[tuple[Any, str, Any]] = []
         self._step_guards: list[Any] = []
+        self.printed = PrintedLosses(self._printed_loss)
 
     # -- install / uninstall ------------------------------------------------------
 
@@ -261,9 +263,11 @@ class Instrumentation:
             for name in ("clip_grad_norm_", "clip_grad_value_"):
                 self._patch(module, name, self._wrap_clip)
         self.rec.ddp.install(self._patch)
+        self.printed.install()
         self.mode.__enter__()  # type: ignore[no-untyped-call]
 
     def uninstall(self) -> None:
+        self.printed.uninstall()
         while self._step_guards:
             self._step_guards.pop().__exit__(None, None, None)
         # The mode stack may have been left unbalanced by the script.
@@ -280,6 +284,11 @@ class Instrumentation:
         original = getattr(owner, name)
         self._restore.append((owner, name, original))
         setattr(owner, name, wrapper(original))
+
+    def _printed_loss(self, line: PrintedLine) -> None:
+        rec = self.rec
+        with _own_ops():
+            rec.losses.record_printed(line, rec.steps, rec.code.user_site())
 
     # -- wrapped functions ----------------------------------------------------------
 
@@ -299,7 +308,8 @@ class Instrumentation:
 
         def zero_grad(opt: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
             rec.grads.cleared.update(id(p) for g in opt.param_groups for p in g["params"])
-            return original(opt, *args, **kwargs)
+            with _own_ops():  # reading and clearing `.grad`: nothing the checks look at
+                return original(opt, *args, **kwargs)
 
         return zero_grad
 
@@ -308,7 +318,8 @@ class Instrumentation:
 
         def zero_grad(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
             rec.grads.cleared.update(id(p) for p in module.parameters())
-            return original(module, *args, **kwargs)
+            with _own_ops():
+                return original(module, *args, **kwargs)
 
         return zero_grad
 

@@ -13,11 +13,14 @@ from typing import Any
 
 import torch
 
+from dllab.diagnose._printed import PrintedLine
 from dllab.diagnose._sites import Site
-from dllab.diagnose.observations import LossSite, NonFiniteValue, Phase
+from dllab.diagnose.observations import LossSite, NonFiniteValue, Phase, PrintedLoss
 
 _BATCH = 64
 """Loss values converted per device sync."""
+_MAX_PRINTED = 5000
+"""Printed validation losses kept (a script printing one every step keeps its first 5,000)."""
 
 
 @dataclass
@@ -48,6 +51,13 @@ class Losses:
         self.max_alive_old = 0
         self.nonfinite: NonFiniteValue | None = None
         """The first NaN/Inf loss (or backward root)."""
+        self.printed: list[PrintedLoss] = []
+        self._train_sum, self._train_n = 0.0, 0
+        """Finite `backward()` roots converted so far (the training losses between two printed
+        validation losses: a validation loss computed with gradients on is never among them)."""
+        self._mark = (0.0, 0)
+        self._printed_train: float | None = None
+        """The training loss last printed on a line of its own."""
 
     def site(self, fn: str, where: tuple[str, int] | None) -> Site:
         file, line = where if where is not None else ("", 0)
@@ -95,8 +105,38 @@ class Losses:
         for (phase, step, _), value in zip(pending, values, strict=True):
             if phase >= 0:
                 self.phases[phase].values.append(value)
+            elif math.isfinite(value):  # a backward() root: a training loss, never a validation one
+                self._train_sum += value
+                self._train_n += 1
             if not math.isfinite(value) and self.nonfinite is None:
                 self.nonfinite = {"step": step, "value": str(value)}
+
+    def record_printed(self, line: PrintedLine, step: int, where: tuple[str, int] | None) -> None:
+        """A printed line naming a validation (or training) loss, after `step` optimizer steps."""
+        if line.val is None:
+            if line.train is not None:
+                self._printed_train = line.train
+            return
+        if len(self.printed) >= _MAX_PRINTED:
+            return
+        previous = self.printed[-1] if self.printed else None
+        if previous is not None and previous["val"] == line.val and previous["epoch"] == line.epoch:
+            return  # the same line again (a progress bar repeating its postfix): no new evaluation
+        self.convert()  # once per printed evaluation: the training losses since the previous one
+        total, n = self._train_sum - self._mark[0], self._train_n - self._mark[1]
+        self._mark = (self._train_sum, self._train_n)
+        self.printed.append(
+            {
+                "step": step,
+                "val": line.val,
+                "train": line.train if line.train is not None else self._printed_train,
+                "measured_train": total / n if n else None,
+                "epoch": line.epoch,
+                "file": where[0] if where else None,
+                "line": where[1] if where else None,
+            }
+        )
+        self._printed_train = None
 
     def tag(self, t: torch.Tensor, step: int) -> None:
         self.tags[id(t)] = (weakref.ref(t), step)
@@ -112,9 +152,11 @@ class Losses:
 
     def check_alive(self, step: int) -> None:
         """How many losses of steps before `step - 2` still hold their graph."""
+        alive = {k: v for k, v in self.tags.items() if v[0]() is not None}
+        self.tags = alive  # freed losses are dropped, so the next walk is short
         old = sum(
             1
-            for ref, tagged in self.tags.values()
+            for ref, tagged in alive.values()
             if tagged <= step - 3 and (t := ref()) is not None and t.grad_fn is not None
         )
         self.max_alive_old = max(self.max_alive_old, old)

@@ -25,6 +25,10 @@ from dllab.diagnose.observations import Counter, Event, NonFiniteInfo, Observati
 from dllab.fsutil import atomic_write_text
 
 
+DENSE_DEAD_STEPS = 500
+"""Up to this step dead-unit windows roll every 10 steps; after it every 100."""
+
+
 class StopDiagnose(BaseException):
     """Raised from a hook to end the user's script at the step or time budget.
 
@@ -87,7 +91,10 @@ class Recorder:
         self.ddp.after_step(optimizer)
         if self.steps % 10 == 0:
             self.losses.check_alive(self.steps)
-            self.models.roll_dead_windows()
+            if self.steps <= DENSE_DEAD_STEPS or self.steps % 100 == 0:
+                # A closed window starts a new one, filled by the next forwards: every 10
+                # steps early on, every 100 later (a long run's dead units are as recent).
+                self.models.roll_dead_windows()
         now = time.monotonic()
         if now - self.last_flush > 1.0 or self.steps <= 3:
             self.last_flush = now
@@ -124,6 +131,7 @@ class Recorder:
             "sites": self.code.records(),
             "losses": self.losses.site_records(),
             "phases": self.losses.phase_records(),
+            "printed_losses": self.losses.printed,
             "alive_old_losses": self.losses.max_alive_old,
             "dead_units": self.models.dead_units(),
             "untrained_params": self.grads.untrained_params(roots),
@@ -144,4 +152,5 @@ class Recorder:
             data = {"steps": self.steps, "notes": [f"summary failed: {exc!r}"]}
         if outcome is not None:
             data["outcome"] = outcome
-        atomic_write_text(Path(self.out_path), json.dumps(data, default=str))
+        # A snapshot needs no fsync (the rename is atomic for the parent); the final one gets it.
+        atomic_write_text(Path(self.out_path), json.dumps(data, default=str), durable=not partial)

@@ -51,6 +51,8 @@ class Field(str, Enum):
     """`list[LossSite]`: one per loss function and line."""
     PHASES = "phases"
     """`list[Phase]`: consecutive training / evaluation losses."""
+    PRINTED_LOSSES = "printed_losses"
+    """`list[PrintedLoss]`: validation losses the script printed, with the step they were printed at."""
     ALIVE_OLD_LOSSES = "alive_old_losses"
     """Most loss tensors of earlier steps still holding their graph at once (`int`)."""
     DEAD_UNITS = "dead_units"
@@ -202,6 +204,23 @@ class Phase(TypedDict, total=False):
     first_step: int
     min: float
     max: float
+
+
+class PrintedLoss(TypedDict):
+    """A validation loss the script printed (`val_loss 0.71`, `Validation Loss = 0.71`)."""
+
+    step: int
+    """Optimizer steps taken when it was printed."""
+    val: float
+    train: float | None
+    """The training loss printed on the same line (or since the previous validation line)."""
+    measured_train: float | None
+    """Mean of the losses `backward()` ran on since the previous printed validation loss."""
+    epoch: int | None
+    """The epoch the line names (`epoch 7 ...`), if any."""
+    file: str | None
+    line: int | None
+    """Where the user's code printed it."""
 
 
 class DeadLayer(TypedDict, total=False):
@@ -361,6 +380,7 @@ class Observations(TypedDict, total=False):
     sites: dict[str, list[SiteRecord]]
     losses: list[LossSite]
     phases: list[Phase]
+    printed_losses: list[PrintedLoss]
     alive_old_losses: int
     dead_units: dict[str, dict[str, DeadLayer]]
     untrained_params: list[UntrainedParams]

@@ -202,3 +202,29 @@ class TestLossGap:
     def test_parallel_curves_are_not_overfitting(self) -> None:
         train = [1.0, 0.8, 0.6, 0.5, 0.4, 0.3]
         assert overfitting_onset(train, [t * 1.5 for t in train]) is None
+
+
+class TestLossGapNoise:
+    """A noisy validation loss must rise past its noise; a steady trend is not noise."""
+
+    def test_noise_around_a_flat_level_is_not_overfitting(self) -> None:
+        import random
+
+        rng = random.Random(0)
+        alarms = 0
+        for _ in range(200):
+            val = [0.5 * (1 + 0.15 * rng.gauss(0, 1)) for _ in range(40)]
+            alarms += overfitting_onset([0.1] * 40, val) is not None
+        assert alarms <= 2
+        # without the noise term, the same series are called overfitting most of the time
+        rng = random.Random(0)
+        noisy = [[0.5 * (1 + 0.15 * rng.gauss(0, 1)) for _ in range(40)] for _ in range(200)]
+        assert sum(overfitting_onset([0.1] * 40, v, noise=0) is not None for v in noisy) > 100
+
+    def test_a_noisy_rise_is_still_found(self) -> None:
+        import random
+
+        rng = random.Random(1)
+        val = [(0.5 + max(0, i - 10) * 0.03) * (1 + 0.05 * rng.gauss(0, 1)) for i in range(40)]
+        found = overfitting_onset([0.1] * 40, val)
+        assert found is not None and found.onset >= 10
