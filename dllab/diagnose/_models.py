@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from dllab.diagnose.observations import DeadLayer, ModelInfo
+from dllab.diagnose.observations import DeadLayer, ModelInfo, RecurrentWeight
 from dllab.probes import DeadUnitProbe
 
 MODE_TYPES = (
@@ -22,6 +22,8 @@ MODE_TYPES = (
     nn.modules.batchnorm._BatchNorm,
 )
 """Modules whose train/eval mode changes results."""
+MAX_EIG_SIZE = 512
+"""Recurrent weights up to this size get their eigenvalues computed (once, at the first forward)."""
 DEAD_WINDOW = 512
 """Samples per dead-unit window: units are judged dead over recent inputs, not since step 0."""
 
@@ -43,6 +45,8 @@ class RootModel:
     exec_order: list[str] = field(default_factory=list)
     """Leaf modules with a weight, in the order the first forward ran them."""
     was_training_at_step: bool = False
+    recurrent: dict[int, RecurrentWeight] = field(default_factory=dict)
+    """id(nn.RNN submodule) -> its recurrent weights' spectral radius (one entry per layer: the largest)."""
 
     def info(self) -> ModelInfo:
         return {
@@ -55,6 +59,8 @@ class RootModel:
             "mode_modules": [n for n, _ in self.mode_modules],
             "children": [n for n, _ in self.module.named_children()],
             "params": sum(p.numel() for p in self.module.parameters()),
+            "recurrent": list(self.recurrent.values()),
+            "module_types": sorted({type(m).__name__ for m in self.module.modules()}),
         }
 
 
@@ -103,6 +109,7 @@ class Models:
             dead=DeadUnitProbe(module, attach=False),
             location=location or self._user_site(),
         )
+        info.recurrent = recurrent_radii(module)
         self.roots[id(module)] = info
         return info
 
@@ -166,3 +173,32 @@ def _dead_summary(probe: DeadUnitProbe) -> dict[str, DeadLayer]:
         }
         for layer in fractions
     }
+
+
+def recurrent_radii(model: nn.Module) -> dict[int, RecurrentWeight]:
+    """The largest spectral radius of each `nn.RNN`'s square recurrent weights (`weight_hh_l*`).
+
+    LSTM/GRU stack their gates' weights (4H x H, 3H x H): no single matrix, so not measured.
+    """
+    found: dict[int, RecurrentWeight] = {}
+    with torch.no_grad(), torch._C.DisableTorchFunction():
+        for name, sub in model.named_modules():
+            if type(sub) is not nn.RNN and not isinstance(sub, nn.RNNCell):
+                continue
+            best: RecurrentWeight | None = None
+            for pname, weight in sub.named_parameters(recurse=False):
+                if not pname.startswith("weight_hh") or weight.dim() != 2:
+                    continue
+                rows, cols = weight.shape
+                if rows != cols or rows > MAX_EIG_SIZE:
+                    continue
+                try:
+                    radius = float(torch.linalg.eigvals(weight.detach().double().cpu()).abs().max())
+                except RuntimeError:  # NaN weights, an unsupported dtype
+                    continue
+                if best is None or radius > best["radius"]:
+                    layer = f"{name}.{pname}" if name else pname
+                    best = {"layer": layer, "radius": radius, "time_steps": None}
+            if best is not None:
+                found[id(sub)] = best
+    return found

@@ -24,7 +24,6 @@ from dllab.diagnose._steps import Gradients
 from dllab.diagnose.observations import Counter, Event, NonFiniteInfo, Observations, Outcome
 from dllab.fsutil import atomic_write_text
 
-
 DENSE_DEAD_STEPS = 500
 """Up to this step dead-unit windows roll every 10 steps; after it every 100."""
 

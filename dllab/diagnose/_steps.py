@@ -44,6 +44,7 @@ class _Optimizer:
     type: str
     lr: float | None
     where: tuple[str, int] | None
+    weight_decay: float | None = None
     steps: int = 0
     params: int = 0
     frozen: int = 0
@@ -53,6 +54,7 @@ class _Optimizer:
         return {
             "type": self.type,
             "lr": self.lr,
+            "weight_decay": self.weight_decay,
             "file": self.where[0] if self.where else None,
             "line": self.where[1] if self.where else None,
             "steps": self.steps,
@@ -62,10 +64,10 @@ class _Optimizer:
         }
 
 
-def _lr(optimizer: torch.optim.Optimizer) -> float | None:
-    lr = optimizer.param_groups[0].get("lr") if optimizer.param_groups else None
+def _lr(optimizer: torch.optim.Optimizer, key: str = "lr") -> float | None:
+    value = optimizer.param_groups[0].get(key) if optimizer.param_groups else None
     try:
-        return float(lr) if lr is not None else None
+        return float(value) if value is not None else None
     except (TypeError, ValueError):  # a tensor lr on a device, or something exotic
         return None
 
@@ -113,7 +115,7 @@ class Gradients:
         recipe = self._recipes.get(id(optimizer))
         if recipe is None:
             recipe = self._recipes[id(optimizer)] = _Optimizer(
-                type(optimizer).__name__, _lr(optimizer), where
+                type(optimizer).__name__, _lr(optimizer), where, _lr(optimizer, "weight_decay")
             )
             recipe.params = sum(len(g["params"]) for g in optimizer.param_groups)
         return recipe

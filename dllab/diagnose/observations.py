@@ -117,6 +117,17 @@ Need = Field | Event | Counter
 """What a rule can declare in `requires`."""
 
 
+class RecurrentWeight(TypedDict):
+    """A recurrent weight matrix as initialized: its spectral radius sets how gradients scale per time step."""
+
+    layer: str
+    """`rnn.weight_hh_l0`: the module's qualified name and the parameter."""
+    radius: float
+    """Largest |eigenvalue|: > 1 grows a gradient through T time steps up to radius^T."""
+    time_steps: int | None
+    """The sequence length of the module's first forward."""
+
+
 ModelInfo = TypedDict(
     "ModelInfo",
     {
@@ -129,6 +140,10 @@ ModelInfo = TypedDict(
         "mode_modules": list[str],  # Dropout/BatchNorm submodules (mode changes results)
         "children": list[str],
         "params": int,
+        "recurrent": list[RecurrentWeight],
+        "module_types": list[
+            str
+        ],  # class names of its submodules (what the code already uses)  # square recurrent weights (nn.RNN) at the first forward
     },
 )
 """A model: a module with parameters called at the top level."""
@@ -141,6 +156,8 @@ class OptimizerInfo(TypedDict):
     """Its class (`SGD`, `Adam`, …)."""
     lr: float | None
     """The first parameter group's learning rate at the first step."""
+    weight_decay: float | None
+    """The first parameter group's weight decay (None: the optimizer has none)."""
     file: str | None
     line: int | None
     """Where the user's code built it (else where it first stepped)."""

@@ -193,3 +193,46 @@ def test_readme_table_is_the_corpus_measurement() -> None:
         README.write_text(f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}", encoding="utf-8")
         current = table
     assert current.strip() == table
+
+
+@pytest.mark.parametrize(
+    ("script", "module", "line"),
+    [("ds_sibling_module.py", "classifier.py", 16), ("ds_sibling_functional.py", "mlp.py", 14)],
+)
+def test_a_double_softmax_in_a_sibling_module_is_reported_at_its_softmax(
+    script: str, module: str, line: int
+) -> None:
+    """`from nets.classifier import Classifier`: the line to change is in that file, not the loss call."""
+    path = CORPUS / "buggy" / script
+    finding = next(f for f in report_for(path).findings if f.check == "double-softmax")
+    assert finding.location.file is not None, describe(path)
+    assert Path(finding.location.file).parts[-2:] == ("nets", module)
+    assert finding.location.line == line
+    assert any(r.file and r.file.endswith(script) for r in finding.related)  # and the loss call
+
+
+def test_a_recurrent_explosion_names_its_spectral_radius() -> None:
+    path = CORPUS / "buggy" / "expl_rnn_spectral.py"
+    report = report_for(path)
+    finding = next(f for f in report.findings if f.check == "exploding-gradients")
+    assert "weight_hh_l0 (RNN) started with spectral radius 1.20 > 1" in finding.evidence
+    assert "1.20^30" in finding.evidence and "weight_hh_l0" in finding.fix
+    non_finite = next(f for f in report.findings if f.check == "non-finite")
+    assert "exploding gradients" in non_finite.fix  # the consequence points at its cause
+    assert not report.has("dead-relu")  # never on NaN outputs
+
+
+@pytest.mark.parametrize(
+    ("script", "line", "best"),
+    [
+        ("overfit_printed_manual_loss.py", 29, "epoch 5"),
+        ("overfit_logging_grad_on.py", 32, "epoch 5"),
+    ],
+)
+def test_printed_validation_losses_are_judged(script: str, line: int, best: str) -> None:
+    """Validation losses that only the printout shows: the finding is at the print, named by epoch."""
+    path = CORPUS / "buggy" / script
+    finding = next(f for f in report_for(path).findings if f.check == "overfitting")
+    assert finding.location.line == line, describe(path)
+    assert finding.evidence.startswith(f"printed validation loss was lowest at {best} ")
+    assert f"Keep the model from {best} " in finding.fix

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.observations import Field
 from dllab.diagnose.rules._base import Context, Rule
+from dllab.diagnose.rules._recipe import NORMALIZATION, module_types
 
 ZERO_GRADIENT_TYPES = {"ReLU", "ReLU6"}
 """Only these can kill a unit: LeakyReLU, GELU, ELU, SiLU… still pass gradient for negative inputs."""
@@ -27,7 +28,12 @@ ADAPTIVE = {"Adam", "AdamW", "NAdam", "RAdam", "Adamax"}
 def fix_for(ctx: Context) -> str:
     """The fix that fits the run: the optimizer and learning rate it actually used."""
     opts = [o for o in ctx.get(Field.OPTIMIZERS, []) if o.get("steps")]
-    tail = "use Kaiming init, LeakyReLU/GELU or BatchNorm; check for large negative biases."
+    has_norm = bool(module_types(ctx) & NORMALIZATION)
+    tail = (
+        "use Kaiming init or LeakyReLU/GELU"
+        + ("" if has_norm else ", or add BatchNorm")
+        + "; check for large negative biases."
+    )
     if not opts or opts[0].get("lr") is None:
         return "Lower the learning rate or add warmup; " + tail
     name, lr = opts[0]["type"], float(opts[0]["lr"])

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 from dataclasses import dataclass
 
-from dllab.diagnose.findings import Finding, Severity
+from dllab.diagnose.findings import Finding, Location, Severity
 from dllab.diagnose.observations import Field, LossSite
 from dllab.diagnose.rules._base import Context, Rule, plural
-from dllab.diagnose.static import Source, call_name, dotted, last, target_names
+from dllab.diagnose.static import ScriptLoadError, Source, call_name, dotted, last, target_names
 
 SHAPE_METHODS = {
     "squeeze",
@@ -178,6 +179,34 @@ def squash_in_forward(ctx: Context, fl: Flavour) -> int | None:
     return None
 
 
+def squash_in_sibling_model(ctx: Context, fl: Flavour) -> Location | None:
+    """The squash in the `forward` of a model class defined in another of the user's files.
+
+    `from model import Net` in the script: the softmax to remove is in model.py,
+    not at the loss call. The child records where each model's class is defined.
+    """
+    for model in ctx.models():
+        file = model.get("file")
+        if not file or os.path.abspath(file) == os.path.abspath(ctx.script):
+            continue
+        try:
+            with open(file, encoding="utf-8") as fh:
+                src = Source.parse(file, fh.read())
+        except (OSError, UnicodeDecodeError, ScriptLoadError):
+            continue
+        line = squashing_models(src, fl).get(model["class"])
+        cls = src.classes_with_forward().get(model["class"])
+        if line is None and cls is not None:
+            forward = next(
+                b for b in cls.body if isinstance(b, ast.FunctionDef) and b.name == "forward"
+            )
+            calls = [c.lineno for c in src.calls(forward) if last(call_name(c)) == fl.squash]
+            line = calls[-1] if calls else None
+        if line:
+            return ctx.at(line, file)
+    return None
+
+
 def loss_floor(classes: int) -> float:
     """Lowest cross-entropy reachable when probabilities are used as logits: log(1 + (C-1)/e)."""
     return math.log(1 + (classes - 1) / math.e)
@@ -244,7 +273,12 @@ class DoubleSoftmax(Rule):
             location = ctx.at(match[0].line)
         else:
             line = squash_in_forward(ctx, fl)
-            location = ctx.at(line) if line else loss_loc if loss_loc.file else ctx.model_location()
+            sibling = None if line else squash_in_sibling_model(ctx, fl)
+            location = (
+                ctx.at(line)
+                if line
+                else sibling or (loss_loc if loss_loc.file else ctx.model_location())
+            )
         related = (loss_loc,) if loss_loc.file else ()
         return self.finding(
             Severity.ERROR,

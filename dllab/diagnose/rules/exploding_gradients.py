@@ -72,7 +72,11 @@ def explosion(ctx: Context) -> Explosion | None:
 def _causes(ctx: Context, found: Explosion) -> tuple[list[str], list[str]]:
     """What the run points at (evidence) and the fixes that fit it."""
     points, fixes = [], []
-    if found.at_init:
+    recurrent = _recurrent_cause(ctx)
+    if recurrent is not None:
+        points.append(recurrent[0])
+        fixes.append(recurrent[1])
+    if found.at_init and recurrent is None:
         points.append("it was out of range from the first step: the initialization scale")
         fixes.append(
             "use the default or Kaiming/Xavier init (weights std ~ 1/sqrt(fan_in)), not std=1; add normalization for deep stacks"
@@ -87,6 +91,32 @@ def _causes(ctx: Context, found: Explosion) -> tuple[list[str], list[str]]:
         points.append("no gradient clipping")
         fixes.append("clip with clip_grad_norm_(params, 1.0) between backward() and step()")
     return points, fixes
+
+
+def _recurrent_cause(ctx: Context) -> tuple[str, str] | None:
+    """A recurrent weight initialized with spectral radius > 1: (evidence, fix)."""
+    weights = [
+        (model["name"], w)
+        for model in ctx.models()
+        for w in model.get("recurrent", [])
+        if w["radius"] > 1.0
+    ]
+    if not weights:
+        return None
+    model, w = max(weights, key=lambda mw: mw[1]["radius"])
+    radius, steps = w["radius"], w.get("time_steps")
+    evidence = (
+        f"the recurrent weight {w['layer']} ({model}) started with spectral radius {radius:.2f} > 1"
+    )
+    if steps:
+        growth = radius**steps
+        shown = f"{growth:,.0f}" if growth < 1e6 else f"{growth:.1e}"
+        evidence += f": over {steps} time steps a gradient can grow by up to {radius:.2f}^{steps} = {shown}x"
+    fix = (
+        f"initialize {w['layer']} with spectral radius below 1 (e.g. nn.init.orthogonal_ scaled by 0.9, "
+        "or the default init), or use an LSTM/GRU"
+    )
+    return evidence, fix
 
 
 def _sentence(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule
+from dllab.diagnose.rules._recipe import clips, lower_lr, optimizer_in_use, sentence
 from dllab.diagnose.rules.exploding_gradients import explosion
 
 
@@ -52,13 +53,25 @@ class NonFinite(Rule):
             if calls
             else ctx.model_location()
         )
+        anomaly = "torch.autograd.set_detect_anomaly(True) finds the op that first produced it"
+        if cause is not None:
+            fixes = ["fix its cause, the exploding gradients (see that finding's fix)", anomaly]
+        else:
+            fixes = [
+                lower_lr(optimizer_in_use(ctx)),
+                ""
+                if clips(ctx)
+                else "clip gradients (clip_grad_norm_ between backward() and step())",
+                "guard log/sqrt/division against 0 (F.log_softmax / F.cross_entropy, an eps)",
+                anomaly,
+            ]
         return [
             self.finding(
                 Severity.ERROR,
                 "Training produced NaN/Inf: every step after it is wasted.",
                 "; ".join(parts),
                 location,
-                "Lower the learning rate, clip gradients, and guard log/sqrt/division against 0 (use F.log_softmax / F.cross_entropy, add eps); torch.autograd.set_detect_anomaly(True) finds the op.",
+                sentence(fixes),
                 confirmed=True,
             )
         ]

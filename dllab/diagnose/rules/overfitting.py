@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from dllab.diagnose.findings import Finding, Location, Severity
 from dllab.diagnose.observations import Field
 from dllab.diagnose.rules._base import Context, Rule, plural
+from dllab.diagnose.rules._recipe import DROPOUT, module_types, optimizer_in_use, sentence
 from dllab.probes import overfitting_onset
 from dllab.probes.loss_gap import Overfitting as Onset
 
@@ -86,7 +87,7 @@ def printed_pairs(ctx: Context) -> Evaluations:
 class Overfitting(Rule):
     check = "overfitting"
     lesson = "overfitting-capacity"
-    requires = (Field.PHASES, Field.PRINTED_LOSSES, Field.LOSSES)
+    requires = (Field.PHASES, Field.PRINTED_LOSSES, Field.LOSSES, Field.OPTIMIZERS, Field.MODELS)
 
     def run(self, ctx: Context) -> list[Finding]:
         if not self.has_data(ctx, Field.PHASES):
@@ -96,6 +97,25 @@ class Overfitting(Rule):
             if found is not None:
                 return [self._finding(ctx, evals, found)]
         return []
+
+    def _fix(self, ctx: Context, best: str) -> str:
+        """Regularization that fits the run: more of what it has, else what it lacks."""
+        opt = optimizer_in_use(ctx)
+        decay = float(opt.get("weight_decay") or 0.0) if opt is not None else 0.0
+        regularize = [
+            f"raise {opt['type']}'s weight decay (now {decay:g})"
+            if opt is not None and decay > 0
+            else "add weight decay",
+            "raise the dropout rate" if module_types(ctx) & DROPOUT else "add dropout",
+            "augment the data",
+        ]
+        return sentence(
+            [
+                f"keep the model from {best}: stop early when validation loss has not improved for a few evaluations",
+                ", ".join(regularize[:-1]) + " or " + regularize[-1],
+                "or use a smaller model / more data",
+            ]
+        )
 
     def _location(self, ctx: Context, evals: Evaluations) -> Location:
         if evals.printed:
@@ -124,7 +144,6 @@ class Overfitting(Rule):
             "The model overfits: validation loss rises while training loss does not.",
             evidence,
             self._location(ctx, evals),
-            f"Keep the model from {evals.name(best)}: stop early when validation loss has not improved for a few evaluations; "
-            "add weight decay, dropout or data augmentation; or use a smaller model / more data.",
+            self._fix(ctx, evals.name(best)),
             confirmed=True,
         )

@@ -14,6 +14,14 @@ import statistics
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.observations import Field
 from dllab.diagnose.rules._base import Context, Rule
+from dllab.diagnose.rules._recipe import (
+    ADAPTIVE,
+    NORMALIZATION,
+    SATURATING,
+    module_types,
+    optimizer_in_use,
+    sentence,
+)
 from dllab.probes import first_last_ratio
 
 WARN_RATIO = 1e-3
@@ -37,6 +45,23 @@ def ordered_norms(ctx: Context, model: str, early: bool = True) -> dict[str, flo
     }
 
 
+def fix_for(ctx: Context) -> str:
+    """What fits the model and optimizer the run used (never what they already have)."""
+    types = module_types(ctx)
+    saturating = sorted(types & SATURATING)
+    fixes = []
+    if saturating or not types:
+        acts = "/".join(saturating) or "saturating sigmoid/tanh"
+        fixes.append(f"replace {acts} with ReLU/GELU and Kaiming init")
+    if not types & NORMALIZATION:
+        fixes.append("add normalization (BatchNorm/LayerNorm)")
+    fixes.append("add residual connections")
+    opt = optimizer_in_use(ctx)
+    if opt is not None and opt["type"] not in ADAPTIVE:
+        fixes.append(f"or switch {opt['type']} to Adam, which scales small gradients up per weight")
+    return sentence(fixes)
+
+
 class VanishingGradients(Rule):
     check = "vanishing-gradients"
     lesson = "vanishing-gradients"
@@ -44,6 +69,7 @@ class VanishingGradients(Rule):
         Field.GRAD_NORMS,
         Field.UPDATE_RATIOS,
         Field.MODELS,
+        Field.OPTIMIZERS,
     )
 
     def run(self, ctx: Context) -> list[Finding]:
@@ -72,7 +98,7 @@ class VanishingGradients(Rule):
                     f"Vanishing gradients in {model}: the first layers barely learn.",
                     evidence,
                     ctx.layer_location(model, names[0]),
-                    "Use ReLU/GELU with Kaiming init instead of saturating sigmoid/tanh stacks; add normalization (BatchNorm/LayerNorm) or residual connections.",
+                    fix_for(ctx),
                     confirmed=True,
                 )
             )

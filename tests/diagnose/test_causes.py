@@ -1,0 +1,173 @@
+"""Causes, not symptoms: what a finding says about the run it was measured on."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from dllab.diagnose._models import recurrent_radii
+from dllab.diagnose.findings import Finding
+from tests.diagnose.test_static_and_render import dynamic_report
+
+
+def test_the_spectral_radius_of_an_rnns_recurrent_weight() -> None:
+    rnn = nn.RNN(3, 8, num_layers=2)
+    with torch.no_grad():
+        rnn.weight_hh_l0.copy_(1.3 * torch.eye(8))
+        rnn.weight_hh_l1.copy_(0.5 * torch.eye(8))
+    model = nn.Sequential()
+    model.add_module("rnn", rnn)
+    (weight,) = recurrent_radii(model).values()
+    assert weight["layer"] == "rnn.weight_hh_l0"
+    assert abs(weight["radius"] - 1.3) < 1e-6
+    # a rotation has |eigenvalues| 1 whatever its entries
+    with torch.no_grad():
+        q, _ = torch.linalg.qr(torch.randn(8, 8))
+        rnn.weight_hh_l0.copy_(q)
+    assert abs(max(w["radius"] for w in recurrent_radii(rnn).values()) - 1.0) < 1e-6
+    assert recurrent_radii(nn.LSTM(3, 8)) == {}  # stacked gates: no single matrix
+
+
+def exploding(models_recurrent: list[dict[str, object]], clip: bool = False) -> dict[str, Finding]:
+    obs: dict[str, object] = {
+        "total_norms": [[1, 1.0], [2, 1.0], [3, 1.0], [4, 1.1], [5, 1.0], [6, 50.0], [7, 5e4]],
+        "weight_norms": [[s, 10.0] for s in range(1, 8)],
+        "optimizers": [{"type": "SGD", "lr": 0.01, "steps": 7, "file": None, "line": None}],
+    }
+    if clip:
+        obs["sites"] = {"clip": [{"file": "s.py", "line": 9, "count": 7}]}
+    full = dynamic_report(
+        {
+            **obs,
+            "models": [
+                {
+                    "name": "Net",
+                    "class": "Net",
+                    "file": None,
+                    "line": None,
+                    "layers": ["rnn"],
+                    "children": ["rnn"],
+                    "mode_modules": [],
+                    "recurrent": models_recurrent,
+                }
+            ],
+        }
+    )
+    return {f.check: f for f in full.findings}
+
+
+def test_exploding_gradients_name_a_recurrent_radius_above_one() -> None:
+    found = exploding([{"layer": "rnn.weight_hh_l0", "radius": 1.2, "time_steps": 30}])
+    finding = found["exploding-gradients"]
+    assert "spectral radius 1.20 > 1" in finding.evidence
+    assert "1.20^30 = 237x" in finding.evidence
+    assert "left its range at step 7" in finding.evidence
+    assert "rnn.weight_hh_l0" in finding.fix
+
+
+def test_a_contracting_recurrent_weight_is_not_named() -> None:
+    found = exploding([{"layer": "rnn.weight_hh_l0", "radius": 0.9, "time_steps": 30}])
+    assert "spectral radius" not in found["exploding-gradients"].evidence
+
+
+def test_clipping_is_not_suggested_to_a_script_that_clips() -> None:
+    found = exploding([], clip=True)
+    fix = found["exploding-gradients"].fix
+    assert "clip" not in fix.lower()
+    assert "lr" in fix or "learning rate" in fix
+
+
+def model(types: list[str]) -> dict[str, object]:
+    return {
+        "name": "Net",
+        "class": "Net",
+        "file": None,
+        "line": None,
+        "layers": ["a", "b", "c"],
+        "children": [],
+        "mode_modules": [],
+        "module_types": types,
+    }
+
+
+def optimizer(kind: str, lr: float, weight_decay: float = 0.0) -> dict[str, object]:
+    return {"type": kind, "lr": lr, "weight_decay": weight_decay, "steps": 10}
+
+
+def fix(obs: dict[str, object], check: str) -> str:
+    return next(f.fix for f in dynamic_report(obs).findings if f.check == check)
+
+
+def test_non_finite_after_an_explosion_points_at_the_explosion() -> None:
+    nan = {"nonfinite": {"loss": {"step": 7, "value": "nan"}}}
+    after = fix({**nan, "total_norms": [[s, 1.0] for s in range(1, 6)] + [[6, 1e4]]}, "non-finite")
+    assert "exploding gradients" in after and "learning rate" not in after
+    alone = fix(
+        {**nan, "optimizers": [optimizer("Adam", 0.01)], "sites": {"clip": [{"count": 3}]}},
+        "non-finite",
+    )
+    assert "Adam's learning rate (now 0.01)" in alone
+    assert "clip" not in alone.lower()  # it already clips
+
+
+VANISHING = {"grad_norms": {"Net": {"a": [1e-9] * 5, "b": [1e-4] * 5, "c": [1.0] * 5}}}
+
+
+def test_vanishing_gradients_fix_fits_the_model_and_optimizer() -> None:
+    sigmoid_sgd = fix(
+        {
+            **VANISHING,
+            "models": [model(["Linear", "Sigmoid", "Sequential"])],
+            "optimizers": [optimizer("SGD", 0.1)],
+        },
+        "vanishing-gradients",
+    )
+    assert "Replace Sigmoid with ReLU/GELU" in sigmoid_sgd
+    assert "normalization" in sigmoid_sgd and "Adam" in sigmoid_sgd
+    relu_bn_adam = fix(
+        {
+            **VANISHING,
+            "models": [model(["Linear", "ReLU", "BatchNorm1d"])],
+            "optimizers": [optimizer("Adam", 1e-3)],
+        },
+        "vanishing-gradients",
+    )
+    assert "ReLU" not in relu_bn_adam and "normalization" not in relu_bn_adam
+    assert "Adam" not in relu_bn_adam and "residual" in relu_bn_adam
+
+
+def rising(extra: dict[str, object]) -> str:
+    train = [1.0, 0.7, 0.5, 0.3, 0.2, 0.1, 0.05]
+    val = [1.0, 0.8, 0.9, 1.0, 1.2, 1.4, 1.5]
+    phases = []
+    for t, v in zip(train, val, strict=True):
+        phases += [
+            {"kind": "train", "mean": t, "n": 4, "first_step": 0},
+            {"kind": "eval", "mean": v, "n": 1, "first_step": 0},
+        ]
+    return fix({"phases": phases, **extra}, "overfitting")
+
+
+def test_overfitting_fix_asks_for_more_of_what_the_run_has() -> None:
+    plain = rising({"optimizers": [optimizer("Adam", 1e-3)], "models": [model(["Linear"])]})
+    assert "add weight decay" in plain and "add dropout" in plain
+    regularized = rising(
+        {
+            "optimizers": [optimizer("SGD", 0.1, weight_decay=5e-4)],
+            "models": [model(["Linear", "Dropout"])],
+        }
+    )
+    assert "raise SGD's weight decay (now 0.0005)" in regularized
+    assert "raise the dropout rate" in regularized
+    assert "add weight decay" not in regularized and "add dropout" not in regularized
+
+
+def test_dead_relu_fix_never_adds_batchnorm_to_a_model_that_has_it() -> None:
+    dead = {
+        "dead_units": {
+            "Net": {"a": {"fraction": 0.95, "units": 64, "samples": 512, "type": "ReLU"}}
+        }
+    }
+    with_bn = fix({**dead, "models": [model(["Linear", "ReLU", "BatchNorm1d"])]}, "dead-relu")
+    assert "BatchNorm" not in with_bn
+    assert "BatchNorm" in fix({**dead, "models": [model(["Linear", "ReLU"])]}, "dead-relu")
