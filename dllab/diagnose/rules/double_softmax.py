@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from dllab.diagnose.findings import Finding, Location, Severity
 from dllab.diagnose.observations import Field, LossSite
 from dllab.diagnose.rules._base import Context, Rule, plural
-from dllab.diagnose.static import ScriptLoadError, Source, call_name, dotted, last, target_names
+from dllab.diagnose.static import Source, call_name, dotted, last, target_names
+from dllab.errors import ScriptLoadError
 
 SHAPE_METHODS = {
     "squeeze",
