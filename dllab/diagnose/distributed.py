@@ -131,6 +131,8 @@ class DistRunResult:
     interrupted: bool = False
     launcher_tail: str = ""
     seconds: float = 0.0
+    world_size: int = 0
+    """Ranks in the whole job (this node runs `ranks`)."""
     stalled: bool = False
     """No rank took a step for a long while before the end (a hang, not a busy job at its limit)."""
 
@@ -349,6 +351,7 @@ def run_ranks(
             launcher_tail=_tail(launcher_log, 25),
             seconds=time.monotonic() - started,
             stalled=stalled,
+            world_size=launch.nproc_per_node * launch.nnodes,
         )
 
 
@@ -613,6 +616,11 @@ def merge_ranks(script: str, source: Source | None, result: DistRunResult) -> Re
     tail_rank = about if about is not None else chart_rank
     if chart_rank != min(reports):
         notes.append(f"the per-layer charts are rank {chart_rank}'s")
+    if result.world_size > len(reports):
+        notes.append(
+            f"this node ran {_ranks_text(sorted(reports))} of {result.world_size}; "
+            "dllab on each other node reports on its own ranks"
+        )
     return Report(
         script=script,
         status=status,
@@ -628,6 +636,7 @@ def merge_ranks(script: str, source: Source | None, result: DistRunResult) -> Re
         notes=notes,
         ranks=ranks,
         charts_rank=chart_rank,
+        world_size=result.world_size,
     )
 
 

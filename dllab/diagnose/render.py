@@ -38,20 +38,25 @@ def lesson_label(lesson: str) -> str:
     return f"dllab run {lesson}" if lesson_exists(lesson) else f"{lesson} (lesson coming)"
 
 
-def ranks_label(ranks: tuple[int, ...], world: int) -> str:
-    """`ranks 0,1`, `rank 1 only`, `all 8 ranks`: which ranks of a distributed run show a finding."""
-    if world <= 1 or not ranks:
+def ranks_label(ranks: tuple[int, ...], observed: tuple[int, ...]) -> str:
+    """`ranks 0,1`, `rank 1 only`, `all 8 ranks`: which of the observed ranks show a finding."""
+    if not ranks or not observed:
         return ""
-    if len(ranks) == 1:
-        return f"rank {ranks[0]} only"
-    if len(ranks) == world and world > 4:
-        return f"all {world} ranks"
+    if len(observed) == 1:
+        return f"rank {ranks[0]}"  # one rank on this node: the others report on theirs
+    if set(ranks) >= set(observed):
+        return f"all {len(observed)} ranks" if len(observed) > 4 else _ranks(ranks)
+    return f"rank {ranks[0]} only" if len(ranks) == 1 else _ranks(ranks)
+
+
+def _ranks(ranks: tuple[int, ...]) -> str:
     return "ranks " + ",".join(map(str, ranks))
 
 
-def finding_block(finding: Finding, world: int = 0) -> RenderableType:
+def finding_block(finding: Finding, observed: tuple[int, ...] = ()) -> RenderableType:
+    """One finding; `observed`: the ranks of a distributed run (its finding names its ranks)."""
     style = STYLES[finding.severity]
-    on = ranks_label(finding.ranks, world)
+    on = ranks_label(finding.ranks, observed)
     head = Text.assemble(
         (f"{finding.check}", style),
         "  ",
@@ -130,7 +135,7 @@ def render(report: Report, console: Console | None = None, *, charts: bool = Tru
                 Text(f"{TITLES[severity]} ({len(group)})", style=STYLES[severity]), align="left"
             )
             for finding in group:
-                console.print(finding_block(finding, len(report.ranks)))
+                console.print(finding_block(finding, tuple(r.rank for r in report.ranks)))
     whose = (
         f", rank {report.charts_rank}" if report.ranks and report.charts_rank is not None else ""
     )

@@ -80,6 +80,8 @@ class Report:
     """Distributed runs: each rank's own ending, by rank (empty for a single process)."""
     charts_rank: int | None = None
     """Distributed runs: the rank the per-layer charts come from."""
+    world_size: int = 0
+    """Distributed runs: ranks in the whole job (more than `ranks` when other nodes run some)."""
 
     @property
     def diagnosed(self) -> bool:
@@ -111,7 +113,7 @@ class Report:
             "status": self.status,
         }
         if self.ranks:
-            doc["world_size"] = len(self.ranks)
+            doc["world_size"] = self.world_size or len(self.ranks)
             doc["ranks"] = [r.as_json() for r in self.ranks]
             doc["charts_rank"] = self.charts_rank
         if not self.diagnosed:

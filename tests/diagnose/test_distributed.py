@@ -89,10 +89,12 @@ def test_a_merged_finding_keeps_the_worst_severity() -> None:
 
 
 def test_ranks_labels() -> None:
-    assert ranks_label((0, 1), 2) == "ranks 0,1"
-    assert ranks_label((1,), 2) == "rank 1 only"
-    assert ranks_label(tuple(range(8)), 8) == "all 8 ranks"
-    assert ranks_label((0,), 1) == ""
+    assert ranks_label((0, 1), (0, 1)) == "ranks 0,1"
+    assert ranks_label((1,), (0, 1)) == "rank 1 only"
+    assert ranks_label((1, 3), (0, 1, 2, 3)) == "ranks 1,3"
+    assert ranks_label(tuple(range(8)), tuple(range(8))) == "all 8 ranks"
+    assert ranks_label((5,), (5,)) == "rank 5"  # the one rank on this node of a bigger job
+    assert ranks_label((), (0, 1)) == ""  # a single-process finding
 
 
 def test_launcher_arguments_pass_through_and_one_node_gets_a_free_port() -> None:
@@ -253,3 +255,36 @@ def test_a_rank_killed_by_a_signal_is_named_with_the_signal() -> None:
     statuses = {r.rank: r for r in report.ranks}
     assert statuses[1].status == "crashed" and statuses[1].steps == 3
     assert statuses[0].status == "peer-failed"
+
+
+@pytest.mark.slow
+def test_two_nodes_each_report_on_their_own_ranks() -> None:
+    """--nnodes/--node-rank/--master-* reach the launcher: two 'nodes' on this machine, 1 rank each."""
+    from dllab.diagnose.distributed import free_port
+
+    port = str(free_port())
+    base = ["--nproc-per-node", "1", "--nnodes", "2", "--master-addr", "127.0.0.1"]
+    args = [*base, "--master-port", port, "--json", "--device", "cpu"]
+    script = str(SCRIPTS / "rank1_only.py")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "dllab", "diagnose", *args]
+    nodes = [
+        subprocess.Popen(
+            [*command, "--node-rank", str(n), script], stdout=subprocess.PIPE, text=True, env=env
+        )
+        for n in (0, 1)
+    ]
+    docs = [json.loads(node.communicate(timeout=240)[0]) for node in nodes]
+    assert [d["status"] for d in docs] == ["completed", "completed"]
+    assert [d["world_size"] for d in docs] == [2, 2]
+    assert [[r["rank"] for r in d["ranks"]] for d in docs] == [[0], [1]]
+    assert [f["check"] for f in docs[0]["findings"]] == []
+    found = {f["check"]: f["ranks"] for f in docs[1]["findings"]}
+    assert found["missing-zero-grad"] == [1]
+
+
+@pytest.mark.slow
+def test_the_step_budget_stops_every_rank_at_the_same_step() -> None:
+    report = diagnose("clean_ddp.py", max_steps=5)
+    assert report.status == "max-steps" and report.diagnosed, report.detail
+    assert [(r.status, r.steps) for r in report.ranks] == [("max-steps", 5), ("max-steps", 5)]
