@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 from dllab.compare import from_defaults, labels, load_history, steps_of, value_at
@@ -53,3 +54,26 @@ def test_values_are_read_at_a_step_across_series_logged_at_other_steps() -> None
     assert value_at(sparse, "x", "loss", 20) is None, "not finite"
     assert value_at(sparse, "x", "loss", -1) is None, "before the first point"
     assert value_at(sparse, "y", "loss", 3) is None, "no such arm"
+
+
+def test_runs_started_in_the_same_second_are_listed_newest_first() -> None:
+    """`created` has whole seconds; the panel's 'newest first' must hold within one."""
+    import json
+
+    from dllab.paths import runs_dir
+
+    lesson = load_course(COURSE).lesson("decay")
+    for rate in (0.1, 0.2, 0.3):
+        config = apply_settings(lesson, default_config(lesson), [f"rate={rate}", "delay=0"])
+        config.steps = 2
+        assert Run(lesson, config, []).start().wait(30) is not None
+    # the same second for all three, and the folder order (what a sort on `created`
+    # alone keeps) the oldest first
+    folders = [f for f in runs_dir().iterdir() if f.is_dir()]
+    for i, folder in enumerate(folders):
+        path = folder / "config.json"
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta["created"] = "2026-12-02T09:00:00+00:00"
+        path.write_text(json.dumps(meta), encoding="utf-8")
+        os.utime(path, ns=(10**9 * (100 + i), 10**9 * (100 + i)))
+    assert [r.dir.name for r in list_runs("decay")] == [f.name for f in reversed(folders)]

@@ -134,7 +134,16 @@ def list_runs(lesson: str | None = None) -> list[RunRecord]:
         if meta is None or (lesson and meta.get("lesson") != lesson):
             continue
         records.append(RunRecord(folder, meta, _read_json(folder / "result.json")))
-    return sorted(records, key=lambda r: r.meta.get("created", ""), reverse=True)
+    # `created` has whole seconds (a sweep starts several runs in one): its config file's
+    # time, rewritten as the run starts, orders those
+    return sorted(records, key=lambda r: (r.meta.get("created", ""), _mtime(r.dir)), reverse=True)
+
+
+def _mtime(folder: Path) -> int:
+    try:
+        return (folder / "config.json").stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def load_run(run_id: str) -> RunRecord:
