@@ -209,7 +209,9 @@ def draw_chart(
     elif spec.kind is ChartKind.XY:
         legend += _draw_xy(plt, spec, history, arms, markers, labels)
     elif spec.kind is ChartKind.TEXT:
-        legend += _draw_text(plt, spec, history, arms, labels, width)
+        frame = 2 + (1 if title else 0)  # the box, and the title row when plotext draws it
+        rows = height - frame if height > frame else 0
+        legend += _draw_text(plt, spec, history, arms, labels, width, rows)
     else:
         legend += _draw_heat(plt, spec, history, arms, labels, width, height)
     return legend
@@ -710,6 +712,15 @@ def _wrap(text: str, width: int) -> list[str]:
     return [flat[i : i + width] for i in range(0, len(flat), width)] or [""]
 
 
+def _fit(texts: list[list[str]], rows: int) -> list[list[str]]:
+    """Each text's lines cut so that all fit in `rows` (each keeps at least its first line);
+    a cut text ends with "…"."""
+    if sum(len(t) for t in texts) <= rows:
+        return texts
+    share = max(1, rows // max(1, len(texts)))
+    return [t if len(t) <= share else [*t[: share - 1], t[share - 1][:-1] + "…"] for t in texts]
+
+
 def _draw_text(
     plt: Any,
     spec: ChartSpec,
@@ -717,23 +728,29 @@ def _draw_text(
     arms: Sequence[str],
     labels: dict[str, str],
     width: int,
+    rows: int,
 ) -> list[LegendEntry]:
-    """Each arm's text, wrapped, its first line led by the arm's marker (named in the legend)."""
-    lines: list[tuple[str, str]] = []
-    legend: list[LegendEntry] = []
+    """Each arm's text, wrapped, its first line led by the arm's marker (named in the legend),
+    from the top down; when the plot has fewer `rows` (0: unknown) than lines, each text is cut
+    to its share."""
+    shown: list[tuple[str, str, list[str]]] = []  # (arm, marker, lines)
     for i, arm in enumerate(arms):
         text = chart_text(history, arm, spec.prefix)
-        if not text:
-            continue
-        mark = ARM_MARKERS[i % len(ARM_MARKERS)]
-        color = arm_color(i)
-        for j, part in enumerate(_wrap(text, max(10, width - 2))):
-            lines.append(((mark if j == 0 else " ") + " " + part, color))
+        if text:
+            shown.append((arm, ARM_MARKERS[i % len(ARM_MARKERS)], _wrap(text, max(10, width - 4))))
+    rows = rows or sum(len(lines) for *_, lines in shown)
+    fitted = _fit([lines for *_, lines in shown], max(1, rows))
+    legend: list[LegendEntry] = []
+    row = 0
+    for (arm, mark, _), lines in zip(shown, fitted, strict=True):
+        color = arm_color(list(arms).index(arm))
+        for j, part in enumerate(lines):
+            line = (mark if j == 0 else " ") + " " + part
+            plt.text(line, 0, rows - row, alignment="left", color=color)
+            row += 1
         legend.append(LegendEntry(labels.get(arm, arm), color, mark))
-    for row, (line, color) in enumerate(lines):
-        plt.text(line, 0, len(lines) - row, alignment="left", color=color)
     plt.xlim(0, 1)
-    plt.ylim(0.5, max(1, len(lines)) + 0.5)
+    plt.ylim(0.5, max(1, rows) + 0.5)
     plt.xticks([])
     plt.yticks([])
     return legend

@@ -48,7 +48,7 @@ from dllab.lessonkit.cpu import single_thread
 from dllab.probes import graph_nodes
 
 EMBED = 32
-PREFIX = "Beautiful is "  # the sample's warm-up: read, not predicted
+PREFIX = "Beautiful is"  # the sample's warm-up: read, not predicted
 SAMPLE_LEN = 60  # characters generated after the prefix (two lines of a chart at 80x24)
 SAMPLE_EVERY = 5  # epochs between samples (and one at the first and the last batch)
 SAMPLE_SEED = 4321  # the same sampling noise for every arm, so samples compare
@@ -156,7 +156,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
             except RuntimeError as exc:  # the `keep` arm at its second batch
                 code, text = backward_error(exc)
                 metrics["backward_error"] = code
-                metrics.update(as_codes(f"RuntimeError (batch {step + 1}): {text}"))
+                metrics.update(as_codes(f"RuntimeError: {text}"))
                 yield metrics
                 return
             metrics["backward_ms"] = 1000 * (time.perf_counter() - t0)

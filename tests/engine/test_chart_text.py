@@ -56,5 +56,30 @@ def test_long_text_wraps_to_the_width() -> None:
     plotext.plotsize(50, 10)
     draw_chart(plotext, SPEC, history, ["a"], width=50)
     rows = [plotext.uncolorize(r) for r in plotext.build().splitlines() if "x" in r]
-    assert len(rows) == 2  # 95 characters at 48 a line
+    assert len(rows) == 3  # 95 characters at 46 a line (the marker and the frame take 4)
     assert rows[0].strip("│ ").startswith("* x") and rows[1].strip("│ ").startswith("x")
+
+
+def test_a_short_plot_gives_every_arm_its_first_line() -> None:
+    """3 rows for three two-line texts: each keeps one line, cut with an ellipsis."""
+    history = RunHistory()
+    for arm in ("a", "b", "c"):
+        history.add(codes(arm, 0, arm * 70))
+    plotext.clear_figure()
+    plotext.plotsize(50, 6)  # the title, the frame and 3 rows
+    draw_chart(plotext, SPEC, history, ["a", "b", "c"], width=50, height=6)
+    rows = [plotext.uncolorize(r).strip("│ ") for r in plotext.build().splitlines()]
+    rows = [r for r in rows if r and not set(r) <= set("─┌┐└┘") and r != "Sample"]
+    assert [r[:3] for r in rows] == ["* a", "+ b", "o c"]
+    assert all(r.endswith("…") for r in rows)
+
+
+def test_with_room_the_lines_start_at_the_top() -> None:
+    history = RunHistory()
+    history.add(codes("a", 0, "one line"))
+    plotext.clear_figure()
+    plotext.plotsize(50, 10)
+    draw_chart(plotext, SPEC, history, ["a"], width=50, height=10)
+    rows = [plotext.uncolorize(r) for r in plotext.build().splitlines()]
+    top = next(i for i, r in enumerate(rows) if r.startswith("┌"))
+    assert "* one line" in rows[top + 1]  # the first row under the frame
