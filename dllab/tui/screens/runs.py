@@ -63,7 +63,7 @@ class RunsScreen(LabScreen):
     ]
 
     DEFAULT_CSS = """
-    RunsScreen #runs-table { height: auto; max-height: 7; }
+    RunsScreen #runs-table { height: auto; max-height: 6; }
     RunsScreen #runs-empty { height: auto; padding: 1 1; color: $text-muted; }
     """
 

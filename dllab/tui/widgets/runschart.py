@@ -69,7 +69,7 @@ class RunsChart(Widget, can_focus=True):
     RunsChart > .title { height: 1; text-align: center; text-style: bold; }
     RunsChart > .title { text-wrap: nowrap; text-overflow: ellipsis; }
     RunsChart > .plot { height: 1fr; }
-    RunsChart > .legend { height: auto; max-height: 2; text-align: center; }
+    RunsChart > .legend { height: auto; max-height: 3; text-align: center; }
     RunsChart > .readout { height: auto; max-height: 2; padding: 0 1; }
     RunsChart:focus > .readout { background: $boost; }
     """
