@@ -120,7 +120,7 @@ class Recorder:
             "steps": self.steps,
             "backwards": self.backwards,
             "models": [info.info() for info in roots],
-            "optimizers": self.grads.optimizer_records(),
+            "optimizers": self.grads.optimizer_records(roots),
             "grad_norms": self.grads.history,
             "total_norms": self.grads.total_norms,
             "weight_norms": self.grads.weight_norms,

@@ -50,7 +50,7 @@ class _Optimizer:
     frozen: int = 0
     had_grad: set[int] = field(default_factory=set)
 
-    def info(self) -> OptimizerInfo:
+    def info(self, stale: int = 0) -> OptimizerInfo:
         return {
             "type": self.type,
             "lr": self.lr,
@@ -61,6 +61,7 @@ class _Optimizer:
             "params": self.params,
             "frozen": self.frozen,
             "with_grad": len(self.had_grad),
+            "stale": stale,
         }
 
 
@@ -120,8 +121,25 @@ class Gradients:
             recipe.params = sum(len(g["params"]) for g in optimizer.param_groups)
         return recipe
 
-    def optimizer_records(self) -> list[OptimizerInfo]:
-        return [recipe.info() for recipe in self._recipes.values()]
+    def optimizer_records(self, models: list[RootModel] | None = None) -> list[OptimizerInfo]:
+        """Every optimizer's recipe; with `models`, how many of its tensors are stale.
+
+        Stale: requires grad, in none of the models as they are now, and never given a
+        gradient, e.g. the old head of a model replaced after the optimizer was built.
+        """
+        current = {id(p) for info in models for p in info.module.parameters()} if models else None
+        records = []
+        for key, recipe in self._recipes.items():
+            stale = 0
+            if current is not None:
+                held = self.optimizers.get(key, [])
+                stale = sum(
+                    1
+                    for p in held
+                    if p.requires_grad and id(p) not in current and id(p) not in recipe.had_grad
+                )
+            records.append(recipe.info(stale))
+        return records
 
     def before_step(
         self,

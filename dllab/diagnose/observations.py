@@ -168,6 +168,8 @@ class OptimizerInfo(TypedDict):
     """Of those, tensors with requires_grad=False."""
     with_grad: int
     """Of those, tensors that had a gradient at one of its steps at least."""
+    stale: int
+    """Of those, tensors that require grad, are in no model as it is now and never had a gradient (a replaced head)."""
 
 
 class SiteRecord(TypedDict, total=False):
