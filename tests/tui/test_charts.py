@@ -171,3 +171,24 @@ async def test_a_chinese_legend_keeps_the_chart_border_straight() -> None:
         rows = [line for line in chart.picture.splitlines() if "│" in line or "┤" in line]
         assert len({cell_len(line) for line in rows}) == 1, "every row of the frame is as wide"
         assert "何" in str(chart.legend.render())
+
+
+async def test_a_rebuild_with_new_points_draws_what_a_fresh_figure_draws() -> None:
+    """Later builds reuse the figure's size and theme (and a quicker decoder): same picture."""
+    history = depth_20_history(30)
+    app = ChartApp(history)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        chart = app.query_one(MetricChart)
+        first = chart.picture
+        history.add([MetricPoint("r", "relu", 30, "grad_ratio", 5.0)])  # a new point
+        chart.replot()
+        again = chart.picture
+        assert again != first and len(again.splitlines()) == len(first.splitlines())
+        fresh = MetricChart(RATIO, id="fresh")
+        fresh.update(history, ARMS, labels=LABELS)
+        chart.display = False
+        await app.mount(fresh)
+        await pilot.pause()
+        fresh.replot()  # its first build sets up a new figure
+        assert fresh.picture == again, "the same size (80x24, full screen) and data"

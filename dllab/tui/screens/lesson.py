@@ -199,7 +199,9 @@ class LessonScreen(LabScreen):
             hunt = self.query_one(HuntPanel)
             hunt.lang = lang
             hunt.redraw()
-        self.redraw(force=True)
+        # the charts (their legends) after the text is on screen: a chart build must not
+        # hold back the words the key changed
+        self.call_after_refresh(self.redraw, True)
 
     # -- drawing ---------------------------------------------------------------
     def arms(self) -> list[str]:
