@@ -185,16 +185,26 @@ class _Job:
         return found
 
     def signal_ranks(self, sig: int, ranks: Sequence[int] | None = None) -> None:
-        """Send `sig` to the process group of each rank (each is a session leader)."""
-        for r, pid in self.pids().items():
-            if ranks is None or r in ranks:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, sig)
+        """Send `sig` to the process group of each rank (each is a session leader).
+
+        All ranks (`ranks=None`) includes workers still starting, which have written
+        no pid yet: the launcher's children.
+        """
+        pids = {pid for r, pid in self.pids().items() if ranks is None or r in ranks}
+        if ranks is None and self.proc is not None:
+            pids |= _children(self.proc.pid)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, sig)
 
     def kill_all(self) -> None:
         """End the launcher's process group and every rank's, and wait until they are gone."""
-        pids = list(self.pids().values())
-        self.signal_ranks(signal.SIGKILL)
+        pids = set(self.pids().values())
+        if self.proc is not None:
+            pids |= _children(self.proc.pid)  # workers that have written no pid yet
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)  # a worker and its DataLoader workers
         if self.proc is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -204,6 +214,17 @@ class _Job:
         until = time.monotonic() + REAP_SECONDS
         while any(_alive(pid) for pid in pids) and time.monotonic() < until:
             time.sleep(0.05)
+
+
+def _children(parent: int) -> set[int]:
+    """The processes whose parent is `parent` (Linux /proc; empty elsewhere)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent:
+                found.add(int(stat.parent.name))
+    return found
 
 
 def _alive(pid: int) -> bool:

@@ -288,3 +288,34 @@ def test_the_step_budget_stops_every_rank_at_the_same_step() -> None:
     report = diagnose("clean_ddp.py", max_steps=5)
     assert report.status == "max-steps" and report.diagnosed, report.detail
     assert [(r.status, r.steps) for r in report.ranks] == [("max-steps", 5), ("max-steps", 5)]
+
+
+CLEAN = str(SCRIPTS / "clean_ddp.py")
+
+
+def pgrep(pattern: str) -> list[str]:
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
+    return out.split()
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_ranks_still_start_leaves_no_process(tmp_path: Path) -> None:
+    """Ctrl-C right after the launcher started its workers (still importing torch) ends them all."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TMPDIR": str(tmp_path)}  # our job's files
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dllab", "diagnose", "--nproc-per-node", "2", "--json", CLEAN],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while len(pgrep(str(tmp_path))) < 3 and time.monotonic() < deadline:  # launcher + 2 workers
+        time.sleep(0.05)
+    assert len(pgrep(str(tmp_path))) >= 3
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=90)
+    assert json.loads(stdout)["status"] in ("interrupted", "crashed"), stderr
+    assert "Traceback" not in stderr
+    time.sleep(1.0)
+    assert pgrep(str(tmp_path)) == []
