@@ -69,3 +69,10 @@ def test_the_sample_follows_the_temperature() -> None:
     first = run.history.series("detach", "sample/20")
     assert first is not None and first.first is not None and first.last is not None
     assert first.first[1] != first.last[1]  # the text changed as the model learned
+
+
+def test_the_truncation_length_sets_the_graph_not_the_full_history() -> None:
+    """bptt=50 (the sweep's end): detach's graph 728 nodes, the full history's still 1429."""
+    _result, run = run_arms(LESSON, ["detach", "full"], ["bptt=50"], steps=10)
+    assert set(values(run, "detach", "nodes")) == {728.0}
+    assert max(values(run, "full", "nodes")) == 1429.0  # 2 batches of 50: the row's 100 characters
