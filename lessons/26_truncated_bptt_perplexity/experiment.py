@@ -26,8 +26,10 @@ What the `state` knob does with the hidden state between batches:
 
 Measured per batch: `nodes`, the autograd nodes reachable from the loss (the
 size of the graph backward walks), `backward_ms`, the gradient norm before
-clipping, and at the end of each epoch a sample generated after a prefix
-warm-up, one character code per metric (`sample/<i>`).
+clipping (what `clip_grad_norm_` returns), `epoch_ppl` at each epoch's last
+batch, and, at the first batch, every SAMPLE_EVERY epochs and the last batch, a
+sample generated after a prefix warm-up, one character code per metric
+(`sample/<i>`, ended by -1; the `keep` arm's text is the error it raised).
 """
 
 from __future__ import annotations
@@ -106,10 +108,8 @@ def backward_error(exc: RuntimeError) -> tuple[float, str]:
     text = str(exc)
     if SECOND_TIME in text:
         return 1.0, SECOND_TIME
-    if INPLACE in text:
-        return 2.0, text.split(":")[
-            0
-        ]  # "one of the variables ... modified by an inplace operation"
+    if INPLACE in text:  # "one of the variables ... modified by an inplace operation: [...]"
+        return 2.0, text.split(":")[0]
     raise exc
 
 
@@ -150,6 +150,8 @@ def run(cfg) -> Iterator[dict[str, float]]:
             metrics = {"loss": loss.item(), "ppl": math.exp(loss.item())}
             metrics["nodes"] = graph_nodes(loss)
             opt.zero_grad(set_to_none=True)
+            sync = torch.cuda.synchronize if cfg.device.type == "cuda" else lambda: None
+            sync()  # CUDA runs asynchronously: time the backward's kernels, not their launch
             t0 = time.perf_counter()
             try:
                 loss.backward(retain_graph=cfg.retain_graph)
@@ -159,6 +161,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
                 metrics.update(as_codes(f"RuntimeError: {text}"))
                 yield metrics
                 return
+            sync()
             metrics["backward_ms"] = 1000 * (time.perf_counter() - t0)
             clip = cfg.clip if cfg.clip > 0 else math.inf
             metrics["grad_norm"] = float(nn.utils.clip_grad_norm_(model.parameters(), clip))
@@ -167,12 +170,8 @@ def run(cfg) -> Iterator[dict[str, float]]:
             epoch_loss += loss.item()
             if b == batches - 1:
                 metrics["epoch_ppl"] = math.exp(epoch_loss / batches)
-            epoch = step // batches
-            if (b == batches - 1 and epoch % SAMPLE_EVERY == SAMPLE_EVERY - 1) or step in (
-                0,
-                cfg.steps - 1,
-            ):
-                metrics.update(
-                    as_codes(PREFIX + generate(model, chars, cfg.temperature, cfg.device))
-                )
+            every = b == batches - 1 and (step // batches) % SAMPLE_EVERY == SAMPLE_EVERY - 1
+            if every or step in (0, cfg.steps - 1):
+                sample = generate(model, chars, cfg.temperature, cfg.device)
+                metrics.update(as_codes(PREFIX + sample))
             yield metrics
