@@ -185,6 +185,8 @@ def _run(cfg) -> Iterator[dict[str, float]]:
     x, y = few_labels(x_all, y_all, cfg.labels, cfg.seed)
     x_val, y_val = images(data, (5, 6, 7, 8, 9), train=False)
     model, opt = build(cfg, pre, width, x)
+    with torch.no_grad():  # what the head would read without its standardization
+        scale = model.backbone(x).abs().mean().item()
     start = {name: p.detach().clone() for name, p in model.named_parameters()}
     backbone0 = torch.cat([p.flatten() for p in model.backbone.parameters()]).detach().clone()
     counts = {
@@ -213,6 +215,7 @@ def _run(cfg) -> Iterator[dict[str, float]]:
             "updated": float(updated),
             "backbone_change": moved,
             "backward_failures": float(failed),
+            "feature_scale": scale,
             **counts,
             "params/updated": float(updated),
         }

@@ -35,6 +35,9 @@ def test_default_run_pretrained_features_transfer(seed: int) -> None:
         )
         assert got == counts, (arm, got)
     assert last(run, "pretrained", "source_acc") > 0.98  # the pretraining read digits 0-4
+    # the text: random features are 73 / 94 times smaller (why the head standardizes its input)
+    scale = last(run, "pretrained", "feature_scale") / last(run, "random", "feature_scale")
+    assert 50 < scale < 150, scale
     prediction_between(run, "transfer-learning", "pretrained_acc", 0.7, 0.9)
     prediction_between(run, "transfer-learning", "head_values", HEAD - 1, HEAD + 1)
 
@@ -52,10 +55,12 @@ def test_no_pretraining_means_no_gain() -> None:
     assert last(run, "pretrained", "loss") == last(run, "random", "loss")
 
 
-def test_a_zero_backbone_lr_group_is_a_freeze_that_still_pays_for_gradients() -> None:
-    """backbone_lr=0: the fine-tuned arm gives the frozen head's numbers, its backbone unmoved."""
-    _result, run = run_arms("transfer-learning", ["pretrained", "finetune"], ["backbone_lr=0"])
-    assert last(run, "finetune", "backbone_change") == 0.0
-    assert last(run, "finetune", "updated") == HEAD
+def test_a_tiny_backbone_lr_is_nearly_a_freeze_that_still_pays_for_gradients() -> None:
+    """backbone_lr=1e-5: the backbone moves 0.006 of its norm, accuracy near the frozen head's."""
+    _result, run = run_arms(
+        "transfer-learning", ["pretrained", "finetune"], ["backbone_lr=0.00001"]
+    )
+    assert 0 < last(run, "finetune", "backbone_change") < 0.02
+    assert last(run, "finetune", "updated") == ALL
     assert last(run, "finetune", "params/requires_grad") == ALL
-    assert last(run, "finetune", "val_acc") == pytest.approx(last(run, "pretrained", "val_acc"))
+    assert abs(last(run, "finetune", "val_acc") - last(run, "pretrained", "val_acc")) < 0.05
