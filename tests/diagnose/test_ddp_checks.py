@@ -24,8 +24,12 @@ from dllab.diagnose.static import Source
 SCRIPT = "train.py"
 SOURCE = Source.parse(
     SCRIPT,
-    "for epoch in range(9):\n    if bad >= patience:\n        break\n",
+    "for i, batch in enumerate(warmup):\n    if i >= 3:\n        break\n"
+    + "\n" * 25
+    + "for epoch in range(9):\n    for xb, yb in loader:\n        pass\n"
+    + "    if bad >= patience:\n        break\n",
 )
+"""A warm-up loop cut short at line 3; the epoch loop (29) around the loader's `for` (30), its break at 33."""
 RULES: dict[str, Rule] = {r.check: r for r in (*ALL_RULES, *ALL_RANK_RULES)}
 
 
@@ -179,20 +183,30 @@ class TestRankLocalDecision:
             rank_obs(1, steps=30, loaders=[loader(4)]),
             statuses=("completed", "script-error"),
         )
-        assert finding.location.line == 3  # the `break` under `if bad >= patience`
+        assert finding.location.line == 33  # the `break` under `if bad >= patience`
         assert "rank 1 started pass 4 and failed" in finding.evidence
 
     @pytest.mark.parametrize("status", ["max-steps", "time-limit", "interrupted"])
     def test_a_budget_stop_says_nothing(self, status: str) -> None:
+        """Every rank stopped from outside, at a pass boundary reached a moment apart."""
         assert (
             run(
                 "ddp-rank-local-decision",
                 rank_obs(0, loaders=[loader(3)]),
                 rank_obs(1, loaders=[loader(4)]),
-                statuses=("completed", status),
+                statuses=(status, status),
             )
             == []
         )
+
+    def test_a_peer_left_hanging(self) -> None:
+        (finding,) = run(
+            "ddp-rank-local-decision",
+            rank_obs(0, loaders=[loader(3)]),
+            rank_obs(1, loaders=[loader(4)]),
+            statuses=("completed", "time-limit"),
+        )
+        assert "rank 1 started pass 4 and hung" in finding.evidence
 
     def test_the_rank_with_fewer_passes_crashed(self) -> None:
         """Its peer went on alone because it failed, not because it decided to stop."""

@@ -33,13 +33,12 @@ from dllab.diagnose.rules._ranks import (
 from dllab.diagnose.static import Source
 
 ENDED = frozenset({"completed", "no-steps"})
-"""Statuses of a rank that left its loop by itself."""
-BUDGETS = frozenset({"max-steps", "time-limit", "interrupted"})
-"""Statuses under which the ranks were stopped from outside (their counts mean nothing)."""
+"""Statuses of a rank that left its loop by itself (a budget or Ctrl-C stops every rank alike)."""
 _ENDING = {
     "script-error": "failed",
     "crashed": "crashed",
     "time-limit": "hung",
+    "peer-failed": "was stopped waiting for it",
     "completed": "ended",
     "exit": "exited",
 }
@@ -49,20 +48,32 @@ FIX = (
 )
 
 
-def conditional_break(source: Source | None) -> int | None:
-    """The line of the first `break` under an `if` that compares (`if bad_epochs >= patience:`)."""
+def conditional_break(source: Source | None, loader_line: int | None = None) -> int | None:
+    """The line of a `break` under an `if` that compares (`if bad_epochs >= patience:`).
+
+    Preferably one in a loop around the training DataLoader's `for` (`loader_line`),
+    the epoch loop, not one that cuts a pass short; else the first in the file.
+    """
     if source is None:
         return None
+    found: list[tuple[int, ast.AST | None]] = []
     for node in ast.walk(source.tree):
         if isinstance(node, ast.Break):
+            compared = False
             for anc in source.ancestors(node):
                 if isinstance(anc, (ast.For, ast.While, ast.AsyncFor)):
+                    if compared:
+                        found.append((node.lineno, anc))
                     break
                 if isinstance(anc, ast.If) and any(
                     isinstance(n, ast.Compare) for n in ast.walk(anc.test)
                 ):
-                    return node.lineno
-    return None
+                    compared = True
+    for line, loop in sorted(found, key=lambda f: f[0]):
+        start, end = getattr(loop, "lineno", 0), getattr(loop, "end_lineno", 0) or 0
+        if loader_line is not None and start < loader_line <= end:
+            return line
+    return min((line for line, _ in found), default=None)
 
 
 class DdpRankLocalDecision(RankedRule):
@@ -104,8 +115,6 @@ class DdpRankLocalDecision(RankedRule):
         return findings
 
     def _passes(self, ctxs: dict[int, Context]) -> list[Finding]:
-        if any(c.status in BUDGETS for c in ctxs.values()):
-            return []
         passes: dict[int, int] = {}
         lengths = set()
         site = None
@@ -127,7 +136,8 @@ class DdpRankLocalDecision(RankedRule):
             return []
         late = [r for r in passes if r not in early]
         ctx = ctxs[early[0]]
-        line = conditional_break(ctx.source)
+        same_file = site is not None and ctx.display_path(site[0]) == ctx.script
+        line = conditional_break(ctx.source, site[1] if site and same_file else None)
         location = (
             Location(ctx.script, line)
             if line
@@ -141,7 +151,7 @@ class DdpRankLocalDecision(RankedRule):
             self.ranked_finding(
                 Severity.ERROR,
                 "Ranks stop training at different epochs: the early-stopping metric is each rank's own, not reduced across ranks.",
-                f"{ranks_text(early)} left the loop after {fewest} passes over the training DataLoader and ended; {others} (DDP's all-reduce waits for every rank)",
+                f"{ranks_text(early)} left the loop after {fewest} passes over the training DataLoader and ended; {others}: DDP's all-reduce needs every rank",
                 location,
                 FIX,
                 ranks=list(passes),
