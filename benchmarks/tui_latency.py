@@ -17,11 +17,13 @@ Measured side by side in one run, so that the machine's load hits both alike:
    * key to screen while training: `c` (next chart: its title appears) every 0.4 s and
      `l` (language: the tab label changes) now and then, from writing the key to the
      pty to the expected text in the app's output.
+   The warm child's own start-up (lesson opened to ready) is timed too: on a busy box
+   it can take longer than `--read-s`, and then `r` waits for the rest of it.
 3. **Redraw cost**: the lab in-process (headless Textual), timing each redraw tick
    (data -> plotext) and each chart build during a run.
 
 Usage: python benchmarks/tui_latency.py [--before REV] [--lesson vanishing-gradients]
-       [--steps 600] [--fps 4] [--reps 2] [--read-s 4]
+       [--steps 600] [--fps 4] [--reps 2] [--read-s 10]
 Targets: key to screen p95 < 100 ms, r to first point < 0.5 s, first paint < 1 s,
 throughput ratio (lab / headless) >= 0.95, idle output 0 B/s.
 """
@@ -76,6 +78,25 @@ def headless(lesson_id: str, steps: int) -> float:
     result = run.wait(600)
     assert result is not None and result.status.value == "completed", result
     return steps * len(config.arms) / result.elapsed_s
+
+
+def warm_ready(lesson_id: str) -> float:
+    """Seconds from a lesson opening to its warm child being ready (what `--read-s` must cover)."""
+    from dllab.curriculum.loader import load_course
+    from dllab.engine.warm import WarmPool
+
+    lesson = load_course().lesson(lesson_id)
+    pool = WarmPool()
+    t0 = time.perf_counter()
+    pool.warm(lesson, "cpu")
+    child = pool.take()
+    assert child is not None and child.stdout is not None
+    json.loads(child.stdout.readline())  # {"type": "ready"}: torch, experiment, one step done
+    ready = time.perf_counter() - t0
+    assert child.stdin is not None
+    child.stdin.close()
+    child.wait(30)
+    return ready
 
 
 # -- 2. the lab in a pseudo-terminal -------------------------------------------
@@ -423,7 +444,7 @@ def main() -> None:
         "--before", metavar="REV", help="also measure this git revision, side by side"
     )
     parser.add_argument(
-        "--read-s", type=float, default=4.0, help="seconds between opening a lesson and r"
+        "--read-s", type=float, default=10.0, help="seconds between opening a lesson and r"
     )
     args = parser.parse_args()
     os.environ.setdefault("DLLAB_HOME", tempfile.mkdtemp(prefix="dllab-bench-home-"))
@@ -446,6 +467,8 @@ def main() -> None:
         print(
             f"  rep {rep + 1}: headless {head[-1]:.0f} steps/s, lab {labs[-1]['steps_per_s']:.0f} steps/s, {_load()}"
         )
+    ready = [warm_ready(args.lesson) for _ in range(args.reps)]
+    print(f"  warm child ready {statistics.median(ready):.1f} s after the lesson opened, {_load()}")
     starts: dict[str, list[dict[str, float]]] = {name: [] for name in versions}
     for rep in range(args.reps):
         for name, code in versions.items():
@@ -471,6 +494,9 @@ def main() -> None:
     )
     print(
         f"terminal output, idle lesson     B/s: {statistics.median(r['idle_bytes_per_s'] for r in labs):.0f}   (target 0)"
+    )
+    print(
+        f"warm child ready after opening   s: {_fmt(ready, 2)}   (r after --read-s {args.read_s:g} s)"
     )
     print(f"redraw tick (data -> plotext)    ms: {_fmt(costs['tick_ms'])}")
     print(f"chart build (plotext -> text)    ms: {_fmt(costs['render_ms'])}")
