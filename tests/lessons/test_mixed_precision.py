@@ -24,6 +24,11 @@ def test_the_numbers_the_text_quotes() -> None:
     assert torch.tensor([1e-8]).half().item() == 0.0
     assert torch.tensor([1e-8 * 65536]).half().item() == pytest.approx(6.55e-4, rel=1e-3)
     assert torch.tensor([1e-9]).bfloat16().item() == pytest.approx(1e-9, rel=1e-2)
+    # bf16's smallest positive (subnormal) number is 2^-133 ≈ 9.2e-41, not fp32's 1.4e-45
+    assert bf16.smallest_normal * 2**-7 == 2**-133 == pytest.approx(9.2e-41, rel=1e-2)
+    assert torch.tensor([2**-133]).bfloat16().item() == 2**-133
+    # 2 · 1e-9 per unit of error, times the scaler's 65536: 1.3e-4
+    assert abs(2 * 1e-9 * 65536 - 1.3e-4) < 0.01 * 1.3e-4
     # an update of 1e-4 on a weight of 1 is lost in fp16 (the master-weights question)
     assert (torch.tensor(1.0).half() + torch.tensor(1e-4).half()).item() == 1.0
 
@@ -54,6 +59,37 @@ def test_large_loss_weight_lets_plain_fp16_learn() -> None:
     values = claim_values(result)
     assert values["min(fp16.zero_frac)"] == 0.0
     assert values["last(fp16.loss)"] < 0.2 * values["first(fp16.loss)"]
+    # fp32 at loss_weight 1 ends lower than at the default 1e-9 (0.126 against 0.20)
+    assert 0.1 < values["last(fp32.loss)"] < 0.15
+
+
+def test_adam_eps_is_what_slows_fp32_at_the_tiny_weight() -> None:
+    """The text's reason for 0.20 against 0.13: with eps far below the ~1e-8 gradients, fp32 at
+    loss_weight 1e-9 learns exactly as at loss_weight 1 (the same net, data and 60 Adam steps)."""
+    import importlib.util
+
+    path = load_course().lesson("mixed-precision").experiment_path
+    spec = importlib.util.spec_from_file_location("mp_experiment", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x, y = module._data(256, torch.device("cpu"))
+
+    def final_loss(loss_weight: float, eps: float) -> float:
+        torch.manual_seed(0)
+        model = module._net(64, 3)
+        opt = torch.optim.Adam(model.parameters(), lr=0.01, eps=eps)
+        for _ in range(60):
+            opt.zero_grad()
+            sse = (model(x) - y).pow(2).sum()
+            (sse * loss_weight).backward()
+            opt.step()
+        return sse.item() / y.numel()
+
+    default_eps = final_loss(1e-9, 1e-8)
+    tiny_eps = final_loss(1e-9, 1e-17)
+    assert 0.18 < default_eps < 0.22
+    assert tiny_eps == pytest.approx(final_loss(1.0, 1e-8), rel=1e-3) and tiny_eps < 0.15
 
 
 def test_scale_of_one_is_no_scaler() -> None:
