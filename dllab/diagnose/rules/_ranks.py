@@ -13,8 +13,8 @@ from typing import cast
 from dllab.diagnose.observations import DistributedInfo, Field, LoaderEpoch, LoaderInfo
 from dllab.diagnose.rules._base import Context
 
-DISTRIBUTED_LESSON = "distributed-training"
-"""The lesson every distributed check points to (one still to come)."""
+DISTRIBUTED_LESSON = ""
+"""No lesson of the course teaches distributed training: these findings name none (no learn line)."""
 
 
 def distributed(ctx: Context) -> DistributedInfo:
