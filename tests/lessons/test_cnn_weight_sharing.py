@@ -26,6 +26,12 @@ def test_default_run_pooled_cnn_survives_the_shift(seed: int) -> None:
     assert last(run, "mlp", "params/all") == 64 * 128 + 128 + 128 * 10 + 10 == 9610
     assert last(run, "cnn_gmp", "params/all") == 160 + 4640 + 330
     assert last(run, "cnn_flat", "params/layer3") == 32 * 4 * 4 * 10 + 10
+    # the text: all three end between 0.96 and 0.98 on clean digits; moved, the MLP and the
+    # flattening CNN read fewer than 0.6 (the summary: 0.46-0.60)
+    for arm in ("mlp", "cnn_gmp", "cnn_flat"):
+        assert 0.955 < last(run, arm, "val_acc") < 0.985, arm
+    for arm in ("mlp", "cnn_flat"):
+        assert 0.45 < last(run, arm, "shift_acc") < 0.6, arm
     # the mechanism: the pooled vector moves about a third as far (0.17 / 0.19 vs ~0.5)
     assert values["last(cnn_gmp.feature_move)"] < 0.3
     assert values["last(mlp.feature_move)"] > 0.4
