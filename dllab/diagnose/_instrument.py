@@ -258,6 +258,8 @@ class Instrumentation:
         self.handles["step_post"] = optim_hooks.register_optimizer_step_post_hook(self._step_post)
         self._patch(torch.optim.Optimizer, "zero_grad", self._wrap_zero_grad_opt)
         self._patch(torch.optim.Optimizer, "__init__", self._wrap_optimizer_init)
+        self._patch(torch.optim.lr_scheduler.LRScheduler, "__init__", self._wrap_scheduler_init)
+        self._patch(torch.optim.lr_scheduler.LRScheduler, "step", self._wrap_scheduler_step)
         self._patch(nn.Module, "zero_grad", self._wrap_zero_grad_module)
         for module in (clip_grad, torch.nn.utils):
             for name in ("clip_grad_norm_", "clip_grad_value_"):
@@ -302,6 +304,27 @@ class Instrumentation:
             rec.grads.note_built(opt, rec.code.user_site())
 
         return __init__
+
+    def _wrap_scheduler_init(self, original: Any) -> Any:
+        rec = self.rec
+
+        @functools.wraps(original)
+        def __init__(scheduler: Any, *args: Any, **kwargs: Any) -> None:
+            original(scheduler, *args, **kwargs)
+            rec.grads.note_scheduler(scheduler, rec.code.user_site())
+
+        return __init__
+
+    def _wrap_scheduler_step(self, original: Any) -> Any:
+        rec = self.rec
+
+        @functools.wraps(original)
+        def step(scheduler: Any, *args: Any, **kwargs: Any) -> Any:
+            rec.grads.scheduler_stepped(scheduler, rec.code.user_site)
+            with _own_ops():  # the scheduler's arithmetic: nothing the checks read
+                return original(scheduler, *args, **kwargs)
+
+        return step
 
     def _wrap_zero_grad_opt(self, original: Any) -> Any:
         rec = self.rec

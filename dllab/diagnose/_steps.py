@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
@@ -18,6 +20,7 @@ from dllab.diagnose.observations import (
     NonFiniteLayers,
     NonFiniteValue,
     OptimizerInfo,
+    SchedulerInfo,
     UntrainedParams,
     ZeroGradStats,
 )
@@ -49,6 +52,10 @@ class _Optimizer:
     params: int = 0
     frozen: int = 0
     had_grad: set[int] = field(default_factory=set)
+    lr_start: float | None = None
+    lr_low_step: int | None = None
+    lr_last: float | None = None
+    schedulers: dict[int, SchedulerInfo] = field(default_factory=dict)
 
     def info(self, stale: int = 0) -> OptimizerInfo:
         return {
@@ -62,7 +69,21 @@ class _Optimizer:
             "frozen": self.frozen,
             "with_grad": len(self.had_grad),
             "stale": stale,
+            "lr_start": self.lr_start,
+            "lr_low_step": self.lr_low_step,
+            "lr_last": self.lr_last,
+            "schedulers": list(self.schedulers.values()),
         }
+
+    def note_lr(self, lr: float | None) -> None:
+        """The learning rate at this step (a dict read and a compare: cheap on every step)."""
+        if lr is None:
+            return
+        if self.lr_start is None:
+            self.lr_start = lr
+        elif self.lr_low_step is None and lr < 0.01 * self.lr_start:
+            self.lr_low_step = self.steps
+        self.lr_last = lr
 
 
 def _lr(optimizer: torch.optim.Optimizer, key: str = "lr") -> float | None:
@@ -93,6 +114,8 @@ class Gradients:
         self._snapshots: dict[int, tuple[RootModel, dict[str, torch.Tensor]]] = {}
         self.nonfinite: NonFiniteValue | None = None
         self.nonfinite_layers: NonFiniteLayers | None = None
+        self._scheduler_owner: dict[int, int] = {}
+        """id(scheduler) -> id(its optimizer)."""
         self._recipes: dict[int, _Optimizer] = {}
         """id(optimizer) -> what it is and holds, from its construction (or first step) on."""
 
@@ -104,6 +127,7 @@ class Gradients:
     ) -> None:
         recipe = self.note_built(optimizer, where)
         recipe.steps += 1
+        recipe.note_lr(_lr(optimizer))
         recipe.params = len(params)
         recipe.frozen = sum(1 for p in params if not p.requires_grad)
         if len(recipe.had_grad) < len(params):
@@ -140,6 +164,39 @@ class Gradients:
                 )
             records.append(recipe.info(stale))
         return records
+    def note_scheduler(self, scheduler: Any, where: tuple[str, int] | None) -> None:
+        """A scheduler built on one of the optimizers (after its constructor's own step)."""
+        optimizer = getattr(scheduler, "optimizer", None)
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            return
+        step_size = getattr(scheduler, "step_size", None)
+        gamma = getattr(scheduler, "gamma", None)
+        self.note_built(optimizer, None).schedulers[id(scheduler)] = {
+            "type": type(scheduler).__name__,
+            "steps": 0,
+            "file": where[0] if where else None,
+            "line": where[1] if where else None,
+            "step_file": None,
+            "step_line": None,
+            "step_size": step_size if isinstance(step_size, int) else None,
+            "gamma": float(gamma) if isinstance(gamma, (int, float)) else None,
+        }
+        self._scheduler_owner[id(scheduler)] = id(optimizer)
+
+    def scheduler_stepped(self, scheduler: Any, site: Callable[[], tuple[str, int] | None]) -> None:
+        owner = self._scheduler_owner.get(id(scheduler))
+        recipe = self._recipes.get(owner) if owner is not None else None
+        if recipe is None:
+            return  # still in its constructor (or not one we saw built)
+        info = recipe.schedulers[id(scheduler)]
+        info["steps"] += 1
+        if info["step_line"] is None:
+            where = site()
+            if where is not None:
+                info["step_file"], info["step_line"] = where
+
+    def optimizer_records(self) -> list[OptimizerInfo]:
+        return [recipe.info() for recipe in self._recipes.values()]
 
     def before_step(
         self,

@@ -170,6 +170,31 @@ class OptimizerInfo(TypedDict):
     """Of those, tensors that had a gradient at one of its steps at least."""
     stale: int
     """Of those, tensors that require grad, are in no model as it is now and never had a gradient (a replaced head)."""
+    lr_start: float | None
+    """The first parameter group's learning rate at its first step (after a scheduler's warm-up set it)."""
+    lr_low_step: int | None
+    """Its first step at which that learning rate was below 1% of `lr_start`."""
+    lr_last: float | None
+    schedulers: list[SchedulerInfo]
+    """The LR schedulers built on it."""
+
+
+class SchedulerInfo(TypedDict):
+    """An `torch.optim.lr_scheduler` scheduler: what it is, where it was built and stepped."""
+
+    type: str
+    """`StepLR`, `ExponentialLR`, `OneCycleLR`, …"""
+    steps: int
+    """`scheduler.step()` calls (after the one its constructor makes)."""
+    file: str | None
+    line: int | None
+    """Where the user's code built it."""
+    step_file: str | None
+    step_line: int | None
+    """Where the user's code first called its `step()`."""
+    step_size: int | None
+    """`StepLR`'s step_size (None for the others)."""
+    gamma: float | None
 
 
 class SiteRecord(TypedDict, total=False):

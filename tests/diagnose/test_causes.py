@@ -171,3 +171,34 @@ def test_dead_relu_fix_never_adds_batchnorm_to_a_model_that_has_it() -> None:
     with_bn = fix({**dead, "models": [model(["Linear", "ReLU", "BatchNorm1d"])]}, "dead-relu")
     assert "BatchNorm" not in with_bn
     assert "BatchNorm" in fix({**dead, "models": [model(["Linear", "ReLU"])]}, "dead-relu")
+
+
+def scheduled(steps: int, sched_steps: int, low: int | None) -> list[str]:
+    opt = {
+        **optimizer("SGD", 0.1),
+        "steps": steps,
+        "lr_start": 0.1,
+        "lr_low_step": low,
+        "lr_last": 1e-9,
+        "schedulers": [
+            {
+                "type": "StepLR",
+                "steps": sched_steps,
+                "file": "s.py",
+                "line": 4,
+                "step_file": "s.py",
+                "step_line": 9,
+                "step_size": 30,
+                "gamma": 0.1,
+            }
+        ],
+    }
+    return [f.check for f in dynamic_report({"optimizers": [opt]}).findings]
+
+
+def test_an_epoch_schedule_stepped_per_batch() -> None:
+    assert scheduled(640, 640, 91) == ["lr-schedule-per-batch"]
+    assert scheduled(640, 10, 91) == []  # stepped per epoch: a deliberate fast decay
+    assert scheduled(640, 640, 600) == []  # sized in batches: the low comes at the end
+    assert scheduled(640, 640, None) == []
+    assert scheduled(60, 60, 20) == []  # too short a run to judge a schedule

@@ -17,6 +17,7 @@ from dllab.diagnose.rules.exploding_gradients import ExplodingGradients
 from dllab.diagnose.rules.frozen_parameters import FrozenParameters
 from dllab.diagnose.rules.functional_dropout import FunctionalDropout
 from dllab.diagnose.rules.loss_accumulation import LossAccumulation
+from dllab.diagnose.rules.lr_schedule_per_batch import LrSchedulePerBatch
 from dllab.diagnose.rules.missing_eval import MissingEval
 from dllab.diagnose.rules.missing_train import MissingTrain
 from dllab.diagnose.rules.missing_zero_grad import MissingZeroGrad
@@ -51,6 +52,7 @@ ALL_RULES: tuple[Rule, ...] = (
     DeadRelu(),
     FrozenParameters(),
     Overfitting(),
+    LrSchedulePerBatch(),
     EvalWithoutNoGrad(),
     LossAccumulation(),
     DdpSetEpoch(),
