@@ -46,6 +46,8 @@ class Progress:
         phases = obs.get("phases", [])
         train = [p["mean"] for p in phases if p["kind"] == "train"]
         val = [p["mean"] for p in phases if p["kind"] == "eval"]
+        if not val:  # a validation loss the script only prints
+            val = [p["val"] for p in obs.get("printed_losses", [])]
         return cls(
             int(obs.get("steps", 0)),
             seconds,

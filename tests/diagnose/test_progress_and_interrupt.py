@@ -91,3 +91,13 @@ def test_no_progress_line_on_a_pipe(tmp_path: Path) -> None:
     )
     assert "diagnosing" not in proc.stderr and "Ctrl-C" not in proc.stdout + proc.stderr
     assert "missing-zero-grad" in proc.stdout
+
+
+def test_progress_shows_a_validation_loss_the_script_only_prints() -> None:
+    obs = {
+        "steps": 40,
+        "phases": [{"kind": "train", "mean": 0.3, "n": 40, "first_step": 0}],
+        "printed_losses": [{"step": 20, "val": 0.9}, {"step": 40, "val": 0.8}],
+    }
+    progress = Progress.of(obs, 2.0)  # type: ignore[arg-type]
+    assert (progress.steps, progress.train_loss, progress.val_loss) == (40, 0.3, 0.8)
