@@ -164,6 +164,7 @@ class Gradients:
                 )
             records.append(recipe.info(stale))
         return records
+
     def note_scheduler(self, scheduler: Any, where: tuple[str, int] | None) -> None:
         """A scheduler built on one of the optimizers (after its constructor's own step)."""
         optimizer = getattr(scheduler, "optimizer", None)
@@ -194,9 +195,6 @@ class Gradients:
             where = site()
             if where is not None:
                 info["step_file"], info["step_line"] = where
-
-    def optimizer_records(self) -> list[OptimizerInfo]:
-        return [recipe.info() for recipe in self._recipes.values()]
 
     def before_step(
         self,
