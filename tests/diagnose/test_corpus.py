@@ -219,7 +219,16 @@ def test_a_recurrent_explosion_names_its_spectral_radius() -> None:
     assert "1.20^30" in finding.evidence and "weight_hh_l0" in finding.fix
     non_finite = next(f for f in report.findings if f.check == "non-finite")
     assert "exploding gradients" in non_finite.fix  # the consequence points at its cause
-    assert not report.has("dead-relu")  # never on NaN outputs
+
+
+@pytest.mark.parametrize("script", ["expl_rnn_spectral.py", "expl_deep_std1_init.py"])
+def test_units_are_never_called_dead_on_non_finite_outputs(script: str) -> None:
+    """Both blow up to NaN (a recurrent radius > 1, std-1 init of a deep ReLU MLP): the cause, no dead-relu."""
+    report = report_for(CORPUS / "buggy" / script)
+    assert report.has("exploding-gradients") and report.has("non-finite"), describe(
+        CORPUS / "buggy" / script
+    )
+    assert not report.has("dead-relu")
 
 
 @pytest.mark.parametrize(
