@@ -155,6 +155,84 @@ def log_ticks(lo: float, hi: float, max_ticks: int = 6) -> tuple[list[float], li
     return values, [f"{v:g}" for v in values]
 
 
+SHORT_TICK_CHARS = 7
+"""A linear axis whose labels plotext would write longer than this gets short ones (`7.2e9`)."""
+
+
+def short_number(value: float, step: float, exponent: bool) -> str:
+    """`value` as a tick label on an axis whose ticks are `step` apart: at most ~7 characters.
+
+    With `exponent` it reads in the log axis's notation (`7.2e9`, `5e-4`), with as
+    many mantissa digits as tell the ticks apart; else as a decimal.
+    """
+    step_k = math.floor(math.log10(step) + 1e-9)
+    if value == 0:
+        return "0"
+    if not exponent:
+        return f"{value:.{max(0, -step_k)}f}"
+    k = math.floor(math.log10(abs(value)) + 1e-9)
+    mantissa = f"{value / 10.0**k:.{max(0, k - step_k)}f}"
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{k}"
+
+
+def _plotext_width(lo: float, hi: float) -> int:
+    """About how wide plotext writes its own labels over [lo, hi]: every integer digit and
+    enough decimals to tell its 7 ticks apart (`_utility.get_labels`)."""
+    decimals = max(1, math.ceil(-math.log10(2 * (hi - lo) / 6)) + 1)
+    return max(len(f"{v:.{decimals}f}") for v in (lo, hi))
+
+
+def linear_ticks(lo: float, hi: float, max_ticks: int = 6) -> tuple[list[float], list[str]] | None:
+    """Short ticks for a linear axis over [lo, hi], or None when plotext's own are short.
+
+    plotext labels a linear axis with every digit (`7184496128.0` on a loss that
+    diverged), which squeezes the plot at 80 columns. Here the ticks are 1, 2 or
+    5 times a power of ten apart, labelled by `short_number`: all of them as
+    powers of ten (`2e9`, `1.5e9`) when the largest is 1e5 or more, or all under 1e-3.
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return None
+    if _plotext_width(lo, hi) <= SHORT_TICK_CHARS:
+        return None
+    raw = (hi - lo) / max(1, max_ticks - 1)
+    k = math.floor(math.log10(raw))
+    step = min(
+        (m * 10.0**k for m in (1, 2, 5, 10)), key=lambda s: abs(math.log10(s) - math.log10(raw))
+    )
+    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    values = [i * step for i in range(first, last + 1)]
+    if len(values) < 2:
+        return None
+    top = max(abs(v) for v in values)
+    exponent = top >= 1e5 or top < 1e-3
+    return values, [short_number(v, step, exponent) for v in values]
+
+
+@dataclass
+class YAxis:
+    """How the last drawing labelled its y axis (for a caller that reuses the figure)."""
+
+    short: bool = False
+    """The ticks were set by `linear_ticks` (plotext keeps them after `clear_data`)."""
+
+
+def set_y_ticks(plt: Any, drawn: Sequence[float], log: bool, axis: YAxis | None = None) -> None:
+    """Label the y axis over the values drawn: decades on a log axis, short linear labels
+    when plotext's would be long, else plotext's own."""
+    short = False
+    if drawn and log:
+        plt.yticks(*log_ticks(min(drawn), max(drawn)))
+    elif drawn:
+        ticks = linear_ticks(min(drawn), max(drawn))
+        if ticks is not None:
+            plt.yticks(*ticks)
+            short = True
+    if axis is not None:
+        axis.short = short
+
+
 def _finite_xy(points: Sequence[tuple[int, float]], log_y: bool) -> tuple[list[float], list[float]]:
     xs: list[float] = []
     ys: list[float] = []
@@ -181,6 +259,7 @@ def draw_chart(
     overlay_label: str = "previous run",
     title: bool = True,
     height: int = 0,
+    axis: YAxis | None = None,
 ) -> list[LegendEntry]:
     """Draw one chart into `plt` (the caller builds or refreshes it); return its legend.
 
@@ -191,7 +270,8 @@ def draw_chart(
     gets its own character. `title=False` leaves the title to the caller (the
     lab centres it by terminal cells; plotext counts a Chinese character as one).
     `width` and `height` (0: unknown) are the plot's size in terminal cells (the
-    height with its frame and x axis).
+    height with its frame and x axis). `axis`, when given, records how the y axis
+    was labelled (a caller that reuses the figure must clear it after short ticks).
     """
     plt.clear_data()
     plt.title(pick(spec.title, lang) if title else "")
@@ -201,7 +281,7 @@ def draw_chart(
     legend: list[LegendEntry] = []
     if spec.kind is ChartKind.LINE:
         legend += _draw_lines(
-            plt, spec, history, arms, max_points, markers, overlay, labels, overlay_label
+            plt, spec, history, arms, max_points, markers, overlay, labels, overlay_label, axis
         )
         legend += _draw_guides(plt, spec, history, arms, guides, width)
     elif spec.kind is ChartKind.BARS:
@@ -227,6 +307,7 @@ def _draw_lines(
     overlay: RunHistory | None,
     labels: dict[str, str],
     overlay_label: str,
+    axis: YAxis | None,
 ) -> list[LegendEntry]:
     plt.xlabel("step")
     many = len(spec.metrics) > 1
@@ -271,8 +352,7 @@ def _draw_lines(
     # plotext crashes building an empty log-scale plot: stay linear until there is data
     log = spec.log_y and (drew or drew_overlay)
     plt.yscale("log" if log else "linear")
-    if log:
-        plt.yticks(*log_ticks(min(drawn), max(drawn)))
+    set_y_ticks(plt, drawn, log, axis)
     return legend
 
 
@@ -561,15 +641,15 @@ def draw_sweep(
     # plotext cannot build an empty log-scale plot: stay linear until a point is drawn
     plt.xscale("log" if log_x and drew else "linear")
     plt.yscale("log" if log_y and drew else "linear")
-    if log_y and drew:
+    if drew:
         ys = [
             v
             for curve in summary["curves"].values()
             for edge in ("mean", "min", "max")
             for v in curve[edge]
-            if v is not None and v > 0 and math.isfinite(v)
+            if v is not None and math.isfinite(v) and (v > 0 or not log_y)
         ]
-        plt.yticks(*log_ticks(min(ys), max(ys)))
+        set_y_ticks(plt, ys, log_y)
     if log_x and drew:
         plt.xticks(*log_ticks(min(xs), max(xs)))
     return legend
@@ -609,8 +689,7 @@ def draw_compare(
             legend.append(LegendEntry(f"{label} {arm}" if len(arms) > 1 else label, color, mark))
             drawn += ys
     plt.yscale("log" if log_y and drawn else "linear")
-    if log_y and drawn:
-        plt.yticks(*log_ticks(min(drawn), max(drawn)))
+    set_y_ticks(plt, drawn, log_y)
     return legend
 
 
@@ -680,8 +759,7 @@ def draw_runs(
     if cursor is not None and drawn:
         plt.vertical_line(cursor, color=CURSOR_COLOR)
     plt.yscale("log" if log_y and drawn else "linear")
-    if log_y and drawn:
-        plt.yticks(*log_ticks(min(drawn), max(drawn)))
+    set_y_ticks(plt, drawn, log_y)
     return legend
 
 

@@ -69,6 +69,21 @@ def leave_a_core_for_the_ui() -> None:
         os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) - 1))
 
 
+def own_bindings(node: object) -> set[tuple[str, str]]:
+    """(key, action) of the bindings dllab's own classes declare on `node`'s class.
+
+    Textual's `App` and `Screen` bring keys of their own (`tab Focus Next`,
+    `super+c Copy selected text`, `ctrl+q Quit`); the help lists only the lab's.
+    """
+    own: set[tuple[str, str]] = set()
+    for cls in type(node).__mro__:
+        if not cls.__module__.startswith("dllab."):
+            continue
+        for binding in Binding.make_bindings(cls.__dict__.get("BINDINGS", [])):
+            own.add((binding.key, binding.action))
+    return own
+
+
 class LabApp(App[int]):
     """dllab's lab."""
 
@@ -252,15 +267,19 @@ class LabApp(App[int]):
             self.pop_screen()
             return
         screen = self.screen
+        own = own_bindings(screen) | own_bindings(self)
         keys = [
             (
                 b.binding.key_display or self.get_key_display(b.binding),
                 key_word(b.binding.description, self.lang),
             )
             for b in self.active_bindings.values()
-            if b.binding.description and b.enabled and b.node in (screen, self)
+            if b.binding.description
+            and b.enabled
+            and b.node in (screen, self)
+            and (b.binding.key, b.binding.action) in own
         ]
-        keys.append(("tab", "next panel / field"))
+        keys.append(("tab", tr("help_tab", self.lang)))
         self.push_screen(HelpScreen(keys, self.lang))
 
     def action_diagnose(self) -> None:

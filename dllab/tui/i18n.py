@@ -74,6 +74,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "open_lesson": ("Enter: open lesson {lesson}", "回车：打开课程 {lesson}"),
     "cpu": ("CPU", "CPU"),
     "help_title": ("Keys", "按键"),
+    "help_tab": ("next panel / field", "切换面板 / 输入框"),
     "predict": ("Guess", "预测"),
     "predict_intro": (
         "Guess before you run (Enter keeps it, then press r): the run draws your guess on the chart and says how close it was.",

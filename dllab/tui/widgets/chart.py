@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from dllab.charts import LegendEntry, draw_chart, legend_text
+from dllab.charts import LegendEntry, YAxis, draw_chart, legend_text
 from dllab.curriculum.model import ChartSpec, pick
 from dllab.engine.history import RunHistory
 from dllab.tui.ansi import sgr_text
@@ -44,6 +44,8 @@ class ChartPlot(PlotextPlot):
         """The size and theme `PlotextPlot.render()` last set on the figure."""
         self._log = False
         """Whether the figure's y axis was last drawn on a log scale."""
+        self._axis = YAxis()
+        """How the last drawing labelled the y axis."""
 
     def build(self) -> bool:
         """Build the plot at the widget's size; True if the picture or legend changed.
@@ -77,22 +79,13 @@ class ChartPlot(PlotextPlot):
                 self.plt.clear_figure()
                 self._sized = ()
                 self._log = log
-            legend = draw_chart(
-                self.plt,
-                owner.effective_spec,
-                history,
-                owner.arms,
-                lang=owner.lang,
-                width=max(10, width - 8),  # minus the y-axis labels
-                marker=owner.marker,
-                overlay=owner.overlay,
-                labels=owner.labels,
-                guides=owner.guides,
-                colors=not self.app.no_color,
-                overlay_label=owner.overlay_label,
-                title=False,
-                height=height,
-            )
+            was_short = self._axis.short
+            legend = self._draw(owner, history, width, height)
+            if was_short and not self._axis.short:
+                # the short linear ticks (a diverged loss) stay on the figure: a fresh one
+                self.plt.clear_figure()
+                self._sized = ()
+                legend = self._draw(owner, history, width, height)
             sized = (width, height, self.app.theme)
             if sized != self._sized:
                 picture = super().render()
@@ -110,6 +103,28 @@ class ChartPlot(PlotextPlot):
             self.text = picture
             changed = True
         return changed
+
+    def _draw(
+        self, owner: MetricChart, history: RunHistory, width: int, height: int
+    ) -> list[LegendEntry]:
+        """`draw_chart` at the widget's size (the figure's size and theme are set apart)."""
+        return draw_chart(
+            self.plt,
+            owner.effective_spec,
+            history,
+            owner.arms,
+            lang=owner.lang,
+            width=max(10, width - 8),  # minus the y-axis labels
+            marker=owner.marker,
+            overlay=owner.overlay,
+            labels=owner.labels,
+            guides=owner.guides,
+            colors=not self.app.no_color,
+            overlay_label=owner.overlay_label,
+            title=False,
+            height=height,
+            axis=self._axis,
+        )
 
     def render(self) -> RenderResult:
         """The last built picture (rebuilt first if the size changed)."""

@@ -29,6 +29,9 @@ class _SweepPlot(PlotextPlot):
         owner = self.owner
         if owner.summary is not None:
             try:
+                # a fresh figure: ticks set for one picture (log, or short linear ones)
+                # stay after `clear_data` (size and theme are set again below)
+                self.plt.clear_figure()
                 self.legend = draw_sweep(
                     self.plt,
                     owner.summary,
