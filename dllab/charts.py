@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from dllab.curriculum.model import ChartKind, ChartSpec, pick
@@ -487,7 +488,10 @@ def _cell_label(value: float, room: int) -> str:
 
 
 def _short(label: str, room: int) -> str:
-    return label if len(label) <= room else label[: max(1, room - 1)] + "…"
+    """`label` cut to `room` terminal cells (a Chinese character takes two)."""
+    if cell_len(label) <= room:
+        return label
+    return set_cell_size(label, max(1, room - 1)).rstrip() + "…"
 
 
 def _draw_heat(
