@@ -15,7 +15,13 @@ import torch
 
 from dllab.diagnose._printed import PrintedLine
 from dllab.diagnose._sites import Site
-from dllab.diagnose.observations import LossSite, NonFiniteValue, Phase, PrintedLoss
+from dllab.diagnose.observations import (
+    BackwardLosses,
+    LossSite,
+    NonFiniteValue,
+    Phase,
+    PrintedLoss,
+)
 
 _BATCH = 64
 """Loss values converted per device sync."""
@@ -56,6 +62,8 @@ class Losses:
         """Finite `backward()` roots converted so far (the training losses between two printed
         validation losses: a validation loss computed with gradients on is never among them)."""
         self._mark = (0.0, 0)
+        self.root_min = self.root_max = math.nan
+        """The smallest and largest finite `backward()` root so far."""
         self._printed_train: float | None = None
         """The training loss last printed on a line of its own."""
 
@@ -108,6 +116,8 @@ class Losses:
             elif math.isfinite(value):  # a backward() root: a training loss, never a validation one
                 self._train_sum += value
                 self._train_n += 1
+                self.root_min = value if self._train_n == 1 else min(self.root_min, value)
+                self.root_max = value if self._train_n == 1 else max(self.root_max, value)
             if not math.isfinite(value) and self.nonfinite is None:
                 self.nonfinite = {"step": step, "value": str(value)}
 
@@ -160,6 +170,14 @@ class Losses:
             if tagged <= step - 3 and (t := ref()) is not None and t.grad_fn is not None
         )
         self.max_alive_old = max(self.max_alive_old, old)
+
+    def backward_record(self) -> BackwardLosses:
+        n = self._train_n
+        return {
+            "n": n,
+            "min": self.root_min if n else None,
+            "max": self.root_max if n else None,
+        }
 
     def site_records(self) -> list[LossSite]:
         return [s.as_record() for s in self.sites.values()]  # type: ignore[misc]

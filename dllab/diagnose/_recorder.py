@@ -130,6 +130,7 @@ class Recorder:
             "sites": self.code.records(),
             "losses": self.losses.site_records(),
             "phases": self.losses.phase_records(),
+            "backward_losses": self.losses.backward_record(),
             "printed_losses": self.losses.printed,
             "alive_old_losses": self.losses.max_alive_old,
             "dead_units": self.models.dead_units(),

@@ -51,6 +51,8 @@ class Field(str, Enum):
     """`list[LossSite]`: one per loss function and line."""
     PHASES = "phases"
     """`list[Phase]`: consecutive training / evaluation losses."""
+    BACKWARD_LOSSES = "backward_losses"
+    """`BackwardLosses`: the finite values `backward()` was called on (a hand-written loss too)."""
     PRINTED_LOSSES = "printed_losses"
     """`list[PrintedLoss]`: validation losses the script printed, with the step they were printed at."""
     ALIVE_OLD_LOSSES = "alive_old_losses"
@@ -408,6 +410,14 @@ class DistributedInfo(TypedDict, total=False):
     saves: list[SaveSite]
 
 
+class BackwardLosses(TypedDict):
+    """The scalar losses `backward()` ran on: the training loss when no loss function was called."""
+
+    n: int
+    min: float | None
+    max: float | None
+
+
 class Observations(TypedDict, total=False):
     """The document the child writes (keys: `Field` values)."""
 
@@ -424,6 +434,7 @@ class Observations(TypedDict, total=False):
     sites: dict[str, list[SiteRecord]]
     losses: list[LossSite]
     phases: list[Phase]
+    backward_losses: BackwardLosses
     printed_losses: list[PrintedLoss]
     alive_old_losses: int
     dead_units: dict[str, dict[str, DeadLayer]]
