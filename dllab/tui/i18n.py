@@ -67,6 +67,25 @@ _WORDS: dict[str, tuple[str, str]] = {
     "diag_path": ("path to your training script", "你的训练脚本路径"),
     "diag_args": ("script arguments", "脚本参数"),
     "diag_running": ("Running {path}…", "正在运行 {path}……"),
+    "diag_progress": (
+        "Diagnosing {path} · {steps:,} steps · {seconds:.0f} s",
+        "正在诊断 {path} · {steps:,} 步 · {seconds:.0f} 秒",
+    ),
+    "diag_train_loss": ("train loss {value:.4g}", "训练损失 {value:.4g}"),
+    "diag_val_loss": ("val loss {value:.4g}", "验证损失 {value:.4g}"),
+    "diag_keys": (
+        "s: stop the script and report what was seen · Esc: leave (ends the script)",
+        "按 s：停止脚本，报告已看到的部分 · Esc：离开（脚本随之结束）",
+    ),
+    "diag_stopping": (
+        "Stopping {path}: the script reports what it ran so far…",
+        "正在停止 {path}：脚本正在汇报已经运行的部分……",
+    ),
+    "diag_stopped": (
+        "stopped with s; the steps before it are diagnosed",
+        "已按 s 停止；诊断的是停止前的各步",
+    ),
+    "diag_quick": ("quick ({steps} steps)", "快速（前 {steps} 步）"),
     "diag_none": (
         "No problems found ({steps} steps observed).",
         "没有发现问题（观察了 {steps} 步）。",
@@ -145,6 +164,7 @@ KEY_WORDS_ZH: dict[str, str] = {
     "Step ←": "上一步",
     "Step →": "下一步",
     "Arm": "对照组",
+    "Stop and report": "停止并报告",
 }
 """Footer words (the key bindings' descriptions) in Chinese."""
 

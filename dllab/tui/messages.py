@@ -18,6 +18,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from dllab.diagnose.report import Report
+    from dllab.diagnose.runner import Progress
     from dllab.engine.events import ArmEnded, RunEnded, RunStarted
     from dllab.hunts import HuntResult
 
@@ -66,12 +67,27 @@ class HuntChecked(Message):
 
 
 @dataclass
+class DiagnoseProgress(Message):
+    """What a running diagnosis has seen so far (about twice a second)."""
+
+    run: int
+    """Which diagnosis of the screen (a newer one makes this one stale)."""
+    progress: Progress
+
+    def can_replace(self, message: Message) -> bool:
+        """A newer progress of the same diagnosis supersedes an older one still queued."""
+        return isinstance(message, DiagnoseProgress) and message.run == self.run
+
+
+@dataclass
 class DiagnoseDone(Message):
     """`diagnose_file` finished (report) or could not run (error)."""
 
     path: str
     report: Report | None
     error: str = ""
+    run: int = 0
+    """Which diagnosis of the screen it ends."""
 
 
 @dataclass

@@ -7,6 +7,7 @@ way the real one does (a `Report`), so these tests check what the screen shows.
 from __future__ import annotations
 
 import sys
+import time
 import types
 from collections.abc import Callable
 from typing import Any
@@ -14,11 +15,14 @@ from typing import Any
 import pytest
 from textual.widgets import OptionList, Static
 
+from dllab.diagnose.api import DEFAULT_TIME_LIMIT, QUICK_MAX_STEPS, QUICK_TIME_LIMIT
 from dllab.diagnose.findings import Finding, Location, Severity
 from dllab.diagnose.report import Report
+from dllab.diagnose.runner import Progress
 from dllab.tui.app import LabApp
 from dllab.tui.screens.diagnose import DiagnoseScreen
 from dllab.tui.screens.lesson import LessonScreen
+from dllab.tui.widgets.keybar import KeyBar
 
 from .conftest import wait_until
 
@@ -53,9 +57,24 @@ class FakeDiagnose:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[str]]] = []
+        self.budgets: list[tuple[int | None, float]] = []
+        self.ended: str = ""
+        """How the last long run ended: 'interrupted' (KeyboardInterrupt) or the exception."""
 
-    def __call__(self, path: str, *, args: Any = (), **_: Any) -> Report:
+    def __call__(
+        self,
+        path: str,
+        *,
+        args: Any = (),
+        max_steps: int | None = None,
+        time_limit: float = 0.0,
+        on_progress: Callable[[Progress], None] | None = None,
+        **_: Any,
+    ) -> Report:
         self.calls.append((path, list(args)))
+        self.budgets.append((max_steps, time_limit))
+        if path == "long.py":
+            return self.long_run(path, on_progress)
         if path == "missing.py":
             return Report(path, "missing-file", detail=f"{path}: no such file")
         if path == "argy.py" and not args:
@@ -63,6 +82,24 @@ class FakeDiagnose:
         if path == "clean.py":
             return Report(path, "completed", steps_observed=20)
         return Report(path, "completed", list(FINDINGS), steps_observed=8, grad_norms=NORMS)
+
+    def long_run(self, path: str, on_progress: Callable[[Progress], None] | None) -> Report:
+        """A run that goes on until stopped, as `run_child` does: a KeyboardInterrupt from
+        `on_progress` stops the script and reports; any other exception ends it."""
+        assert on_progress is not None
+        step = 0
+        try:
+            while step < 1_000_000:
+                step += 10
+                on_progress(Progress(step, step / 100, 1.0 / step, 0.5 + step / 1000))
+                time.sleep(0.02)
+        except KeyboardInterrupt:
+            self.ended = "interrupted"
+            return Report(path, "interrupted", FINDINGS[:1], steps_observed=step, grad_norms=NORMS)
+        except BaseException as exc:
+            self.ended = type(exc).__name__
+            raise
+        raise AssertionError("never stopped")
 
 
 @pytest.fixture
@@ -155,3 +192,70 @@ async def test_a_clean_script_says_so(lab: Lab, fake: FakeDiagnose) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await diagnose(pilot, "clean.py")
         assert "No problems found (20 steps observed)" in status_text(screen)
+
+
+async def start(pilot: Any, path: str) -> DiagnoseScreen:
+    """Type a path on the Diagnose screen and submit it (without waiting for the report)."""
+    await pilot.press("d")
+    screen = pilot.app.screen
+    assert isinstance(screen, DiagnoseScreen)
+    screen.query_one("#path").value = path
+    screen.query_one("#path").focus()
+    await pilot.press("enter")
+    return screen
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_whole_run_shows_progress_and_s_stops_it_with_its_findings(
+    lab: Lab, fake: FakeDiagnose, lang: str
+) -> None:
+    app = lab(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, "long.py")
+        await wait_until(pilot, lambda: screen.progress is not None and screen.progress.steps >= 50)
+        await pilot.pause()
+        status = status_text(screen)
+        steps, loss, key = (
+            ("步", "训练损失", "按 s") if lang == "zh" else ("steps", "train loss", "s: stop")
+        )
+        assert steps in status and loss in status and key in status, status
+        assert ("验证损失" if lang == "zh" else "val loss") in status, status
+        stop_word = "停止并报告" if lang == "zh" else "Stop and report"
+        assert stop_word in str(screen.query_one(KeyBar).render())
+        assert fake.budgets[-1] == (None, DEFAULT_TIME_LIMIT), "the whole run by default"
+        await pilot.press("s")
+        await wait_until(pilot, lambda: screen.report is not None, 10)
+        await pilot.pause()
+        assert fake.ended == "interrupted"
+        status = status_text(screen)
+        assert ("已按 s 停止" if lang == "zh" else "stopped with s") in status, status
+        findings = screen.query_one("#findings", OptionList)
+        assert findings.display and findings.region.bottom <= screen.region.bottom - 1
+        assert "dead-relu" in str(findings.get_option_at_index(0).prompt)
+        assert stop_word not in str(screen.query_one(KeyBar).render()), "nothing left to stop"
+
+
+async def test_quick_looks_at_the_first_steps_only(lab: Lab, fake: FakeDiagnose) -> None:
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        screen = app.screen
+        assert isinstance(screen, DiagnoseScreen)
+        quick = screen.query_one("#quick")
+        assert quick.region.right <= 80 and "300" in str(quick.render())
+        await pilot.press("tab", "tab", "space")
+        assert quick.value
+        await diagnose(pilot, "clean.py")
+        assert fake.budgets[-1] == (QUICK_MAX_STEPS, QUICK_TIME_LIMIT)
+
+
+async def test_leaving_the_screen_ends_the_diagnosis(lab: Lab, fake: FakeDiagnose) -> None:
+    """Esc while the script runs: the worker is cancelled and ends the child at once."""
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, "long.py")
+        await wait_until(pilot, lambda: screen.progress is not None)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DiagnoseScreen)
+        await wait_until(pilot, lambda: fake.ended != "", 5)
+        assert fake.ended == "DiagnoseAbandoned"

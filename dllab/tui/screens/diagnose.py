@@ -1,8 +1,13 @@
 """The Diagnose screen: run `dllab.diagnose.api.diagnose_file` on a script, list findings.
 
-The diagnosis runs the learner's script (in its own child process) for a few
-steps, so it runs in a thread worker; the report arrives as a `DiagnoseDone`
-message. A finding that names a lesson opens it with Enter.
+The diagnosis runs the learner's script (in its own child process) to its end
+(up to `DEFAULT_TIME_LIMIT`), or its first `QUICK_MAX_STEPS` steps with "quick",
+so it runs in a thread worker. What the run has shown so far (steps, elapsed,
+the latest losses) arrives as `DiagnoseProgress` about twice a second, the
+report as `DiagnoseDone`. `s` stops the script the way Ctrl-C does on the CLI:
+the child is asked to stop and reports what it saw. Leaving the screen (or
+quitting the lab) cancels the worker, whose next progress call ends the child
+at once. A finding that names a lesson opens it with Enter.
 
 At 80x24 the findings come first: each is two lines (severity, check id and
 file:line, then the message), the list takes the rows it needs (up to
@@ -15,30 +20,53 @@ from __future__ import annotations
 import math
 import os
 import shlex
-from typing import ClassVar
+import threading
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Header, Input, OptionList, Static
+from textual.widgets import Checkbox, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from dllab.diagnose.api import DEFAULT_TIME_LIMIT, QUICK_MAX_STEPS, QUICK_TIME_LIMIT
 from dllab.diagnose.findings import Finding
 from dllab.diagnose.report import STATUS_TEXT, Report
 from dllab.logscale import log_bars
 from dllab.tui.i18n import tr
-from dllab.tui.messages import DiagnoseDone
+from dllab.tui.messages import DiagnoseDone, DiagnoseProgress
 from dllab.tui.screens.base import LabScreen
 from dllab.tui.widgets.keybar import KeyBar
+
+if TYPE_CHECKING:
+    from dllab.diagnose.runner import Progress
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 LOG_LINES = 6
 """How many of the script's last output lines to show when it could not be diagnosed."""
 CHART_MIN_ROWS = 6
 """Below this the per-layer chart is hidden (the findings matter more)."""
+
+
+class DiagnoseAbandoned(Exception):
+    """The screen went away: raised from the progress callback, it ends the child at once
+    (`run_child` kills the script's process group on the way out)."""
+
+
+def progress_text(path: str, progress: Progress, lang: str) -> Text:
+    """The live status: steps observed, elapsed, the latest losses, and the keys."""
+    parts = [tr("diag_progress", lang, path=path, steps=progress.steps, seconds=progress.seconds)]
+    if progress.train_loss is not None:
+        parts.append(tr("diag_train_loss", lang, value=progress.train_loss))
+    if progress.val_loss is not None:
+        parts.append(tr("diag_val_loss", lang, value=progress.val_loss))
+    text = Text(" · ".join(parts))
+    text.append("\n" + tr("diag_keys", lang), style="dim")
+    return text
 
 
 def finding_text(finding: Finding) -> Text:
@@ -55,15 +83,31 @@ def finding_text(finding: Finding) -> Text:
     return text
 
 
+def quick_label(lang: str) -> str:
+    """The quick toggle's label: the first steps only."""
+    return tr("diag_quick", lang, steps=QUICK_MAX_STEPS)
+
+
 class DiagnoseScreen(LabScreen):
     """Find bugs in your own training script."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "stop", "Stop and report"),
+        Binding("escape", "back", "Back"),
+    ]
 
     def __init__(self) -> None:
         super().__init__(name="diagnose")
         self.findings: list[Finding] = []
         self.report: Report | None = None
+        self.progress: Progress | None = None
+        """What the running diagnosis has shown so far (None: none running, or none yet)."""
+        self.runs = 0
+        """Diagnoses started on this screen; messages of an older one are ignored."""
+        self.running = False
+        self._stop = threading.Event()
+        """Set by `s`: the running diagnosis stops its script and reports."""
+        self._path = ""
 
     def compose(self) -> ComposeResult:
         lang = self.lang
@@ -71,6 +115,7 @@ class DiagnoseScreen(LabScreen):
         with Horizontal(id="diag-inputs"):
             yield Input(placeholder=tr("diag_path", lang), id="path", compact=True)
             yield Input(placeholder=tr("diag_args", lang), id="args", compact=True)
+            yield Checkbox(quick_label(lang), id="quick", compact=True)
         yield Static(id="diag-status")
         yield OptionList(id="findings", compact=True)
         yield Static(id="finding-detail")
@@ -90,6 +135,9 @@ class DiagnoseScreen(LabScreen):
         self.sub_title = tr("diagnose", self.lang)
         self.query_one("#path", Input).placeholder = tr("diag_path", self.lang)
         self.query_one("#args", Input).placeholder = tr("diag_args", self.lang)
+        self.query_one("#quick", Checkbox).label = quick_label(self.lang)
+        if self.running and self.progress is not None:
+            self.show_progress()
 
     def on_screen_resume(self) -> None:
         self.refresh_texts()
@@ -110,8 +158,15 @@ class DiagnoseScreen(LabScreen):
         except ValueError as exc:  # an unclosed quote
             status.update(Text(f"{tr('diag_args', self.lang)}: {exc}", style="bold red"))
             return
-        status.update(tr("diag_running", self.lang, path=path))
-        self._diagnose(path, args, self.lab.options.device)
+        text = Text(tr("diag_running", self.lang, path=path))
+        status.update(text.append("\n" + tr("diag_keys", self.lang), style="dim"))
+        self.runs += 1
+        self.running, self.progress, self._path = True, None, path
+        self._stop = threading.Event()
+        self.set_focus(None)  # `s` stops, not types
+        self.refresh_bindings()
+        quick = self.query_one("#quick", Checkbox).value
+        self._diagnose(self.runs, path, args, self.lab.options.device, quick, self._stop)
 
     def clear(self) -> None:
         """Forget the previous script's findings, evidence and chart."""
@@ -123,33 +178,95 @@ class DiagnoseScreen(LabScreen):
         self.query_one("#diag-chart").display = False
 
     @work(thread=True, exclusive=True, group="diagnose", exit_on_error=False)
-    def _diagnose(self, path: str, args: list[str], device: str) -> None:
+    def _diagnose(
+        self, run: int, path: str, args: list[str], device: str, quick: bool, stop: threading.Event
+    ) -> None:
         from dllab.diagnose.api import diagnose_file
 
+        worker = get_current_worker()
+
+        def on_progress(progress: Progress) -> None:
+            # Called by `run_child` between its polls of the child, on this thread.
+            if worker.is_cancelled:
+                raise DiagnoseAbandoned
+            if stop.is_set():
+                raise KeyboardInterrupt  # what Ctrl-C does: the child stops the script, reports
+            self.post_message(DiagnoseProgress(run, progress))
+
         try:
-            report = diagnose_file(path, args=args, device=device)
-        except Exception as exc:  # diagnose_file reports the script's problems; this is ours
-            self.post_message(DiagnoseDone(path, None, f"{type(exc).__name__}: {exc}"))
+            report = diagnose_file(
+                path,
+                args=args,
+                max_steps=QUICK_MAX_STEPS if quick else None,
+                time_limit=QUICK_TIME_LIMIT if quick else DEFAULT_TIME_LIMIT,
+                device=device,
+                on_progress=on_progress,
+            )
+        except DiagnoseAbandoned:
             return
-        self.post_message(DiagnoseDone(path, report))
+        except Exception as exc:  # diagnose_file reports the script's problems; this is ours
+            self.post_message(DiagnoseDone(path, None, f"{type(exc).__name__}: {exc}", run))
+            return
+        if not worker.is_cancelled:
+            self.post_message(DiagnoseDone(path, report, run=run))
+
+    def on_diagnose_progress(self, message: DiagnoseProgress) -> None:
+        if message.run != self.runs or not self.running:
+            return
+        self.progress = message.progress
+        if not self._stop.is_set():
+            self.show_progress()
+
+    def show_progress(self) -> None:
+        """The live status line of the running diagnosis."""
+        if self.progress is not None:
+            text = progress_text(self._path, self.progress, self.lang)
+            self.query_one("#diag-status", Static).update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`s` only while a diagnosis runs (the footer shows it then)."""
+        if action == "stop":
+            return self.running and not self._stop.is_set()
+        return True
+
+    def action_stop(self) -> None:
+        """Stop the script where it is and diagnose what it ran (as Ctrl-C on the CLI)."""
+        if not self.running or self._stop.is_set():
+            return
+        self._stop.set()
+        status = self.query_one("#diag-status", Static)
+        status.update(Text(tr("diag_stopping", self.lang, path=self._path), style="yellow"))
+        self.refresh_bindings()
 
     def on_diagnose_done(self, message: DiagnoseDone) -> None:
+        if message.run != self.runs:
+            return
+        stopped = self._stop.is_set()
+        self.running, self.progress = False, None
+        self.refresh_bindings()
         self.clear()
         status = self.query_one("#diag-status", Static)
         report = message.report
         if message.error or report is None:
             status.update(Text(message.error or "no report", style="bold red"))
+            self.query_one("#path", Input).focus()
             return
         self.report = report
-        head = f"{message.path}: {STATUS_TEXT.get(report.status, report.status)}"
-        if report.detail:
-            head += f" ({report.detail})"
+        detail = report.detail
+        if stopped and report.status == "interrupted":
+            head = f"{message.path}: {tr('diag_stopped', self.lang)}"
+            detail = ""
+        else:
+            head = f"{message.path}: {STATUS_TEXT.get(report.status, report.status)}"
+        if detail:
+            head += f" ({detail})"
         if not report.diagnosed:
             text = Text(head, style="bold red")
             tail = report.log_tail.strip().splitlines()[-LOG_LINES:]
             if tail:
                 text.append("\n" + "\n".join(tail), style="")
             status.update(text)
+            self.query_one("#path", Input).focus()
             return
         self.findings = list(report.findings)
         self.show_layers(report.grad_norms)
@@ -158,6 +275,7 @@ class DiagnoseScreen(LabScreen):
             status.update(
                 Text(f"{head}\n" + tr("diag_none", self.lang, steps=steps), style="green")
             )
+            self.query_one("#path", Input).focus()
             return
         status.update(
             f"{head} · {len(self.findings)} finding(s) · {report.steps_observed} steps observed"
