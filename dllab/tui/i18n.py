@@ -85,7 +85,8 @@ _WORDS: dict[str, tuple[str, str]] = {
         "stopped with s; the steps before it are diagnosed",
         "已按 s 停止；诊断的是停止前的各步",
     ),
-    "diag_quick": ("quick ({steps} steps)", "快速（前 {steps} 步）"),
+    "diag_quick_on": ("quick: first {steps} steps", "快速：只看前 {steps} 步"),
+    "diag_quick_off": ("quick: off (whole run)", "快速：关（整次运行）"),
     "diag_none": (
         "No problems found ({steps} steps observed).",
         "没有发现问题（观察了 {steps} 步）。",

@@ -242,9 +242,12 @@ async def test_quick_looks_at_the_first_steps_only(lab: Lab, fake: FakeDiagnose)
         screen = app.screen
         assert isinstance(screen, DiagnoseScreen)
         quick = screen.query_one("#quick")
-        assert quick.region.right <= 80 and "300" in str(quick.render())
+        assert quick.region.right <= 80 and "off" in str(quick.render())
         await pilot.press("tab", "tab", "space")
         assert quick.value
+        await pilot.pause()
+        assert "first 300 steps" in str(quick.render()), "the state reads without colour"
+        assert quick.region.right <= 80
         await diagnose(pilot, "clean.py")
         assert fake.budgets[-1] == (QUICK_MAX_STEPS, QUICK_TIME_LIMIT)
 

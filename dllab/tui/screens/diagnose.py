@@ -83,9 +83,9 @@ def finding_text(finding: Finding) -> Text:
     return text
 
 
-def quick_label(lang: str) -> str:
-    """The quick toggle's label: the first steps only."""
-    return tr("diag_quick", lang, steps=QUICK_MAX_STEPS)
+def quick_label(lang: str, on: bool) -> str:
+    """The quick toggle's label; it names its state (without colour the box looks the same)."""
+    return tr("diag_quick_on" if on else "diag_quick_off", lang, steps=QUICK_MAX_STEPS)
 
 
 class DiagnoseScreen(LabScreen):
@@ -115,7 +115,7 @@ class DiagnoseScreen(LabScreen):
         with Horizontal(id="diag-inputs"):
             yield Input(placeholder=tr("diag_path", lang), id="path", compact=True)
             yield Input(placeholder=tr("diag_args", lang), id="args", compact=True)
-            yield Checkbox(quick_label(lang), id="quick", compact=True)
+            yield Checkbox(quick_label(lang, False), id="quick", compact=True)
         yield Static(id="diag-status")
         yield OptionList(id="findings", compact=True)
         yield Static(id="finding-detail")
@@ -135,7 +135,8 @@ class DiagnoseScreen(LabScreen):
         self.sub_title = tr("diagnose", self.lang)
         self.query_one("#path", Input).placeholder = tr("diag_path", self.lang)
         self.query_one("#args", Input).placeholder = tr("diag_args", self.lang)
-        self.query_one("#quick", Checkbox).label = quick_label(self.lang)
+        quick = self.query_one("#quick", Checkbox)
+        quick.label = quick_label(self.lang, quick.value)
         if self.running and self.progress is not None:
             self.show_progress()
 
@@ -144,6 +145,10 @@ class DiagnoseScreen(LabScreen):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_chart)
+
+    @on(Checkbox.Changed, "#quick")
+    def _quick(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = quick_label(self.lang, event.value)
 
     @on(Input.Submitted)
     def _start(self, event: Input.Submitted) -> None:
