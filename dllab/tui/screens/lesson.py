@@ -41,8 +41,11 @@ from dllab.tui.widgets.status import RunState, run_progress
 if TYPE_CHECKING:
     from dllab.engine.run import Run
 
-CHART_ROWS = 12
-"""A chart gets at least this many rows before a second one is shown."""
+CHART_ROWS = 15
+"""Rows a chart gets at least: before a second one is shown, and what the claim leaves it.
+
+The title, a 3-line legend and the axes take 9 rows: 6 are left to plot at 80x24.
+"""
 
 
 class LessonScreen(LabScreen):
@@ -56,6 +59,9 @@ class LessonScreen(LabScreen):
         Binding("h", "hint", "Hint"),
         Binding("a", "answers", "Answers"),
         Binding("c", "next_chart", "Chart"),
+        # not in the footer (20 keys fill its two lines at 80 columns): the claim's own
+        # summary line names m whenever the checks are cut
+        Binding("m", "claim", "Claim", show=False),
         Binding("y", "toggle_log", "Log y"),
         # priority: `k600` typed fast is one read; the digits must follow the focus to the knob
         Binding("k", "knobs", "Knobs", priority=True),
@@ -100,7 +106,9 @@ class LessonScreen(LabScreen):
         lang = self.lang
         marker = "*" if self.lab.options.ascii_markers else "braille"
         yield Header()
-        yield ClaimView(id="claim")  # the full width: every check reads whole at 80 columns
+        with VerticalScroll(id="claim-box", can_focus=False):
+            # the full width: every check reads whole at 80 columns (m, when it is cut)
+            yield ClaimView(id="claim")
         with Horizontal(id="lesson-body"):
             with TabbedContent(id="side"):
                 with TabPane(tr("lesson", lang), id="tab-text"), VerticalScroll(id="text-scroll"):
@@ -157,8 +165,17 @@ class LessonScreen(LabScreen):
         self.call_after_refresh(self.layout_charts)
         self.redraw(force=True)
 
+    def fit_claim(self) -> None:
+        """Give the claim the rows the chart can spare; it cuts its checks to one line if it must."""
+        claim = self.query_one(ClaimView)
+        others = sum(w.outer_size.height for w in (self.query_one(Header), self.query_one(KeyBar)))
+        others += self.query_one("#status").outer_size.height + 1  # + the claim's border
+        claim.max_rows = max(2, self.size.height - others - CHART_ROWS)
+        claim.show()
+
     def layout_charts(self) -> None:
         """Show as many charts as fit in the rows the claim leaves, CHART_ROWS each at least."""
+        self.fit_claim()
         charts = list(self.query(MetricChart))
         if not charts:
             return
@@ -171,6 +188,20 @@ class LessonScreen(LabScreen):
     def on_claim_view_resized(self, message: ClaimView.Resized) -> None:
         """The claim wraps: when its height changes, the charts' rows change too."""
         message.stop()
+        self.call_after_refresh(self.layout_charts)
+
+    def action_claim(self) -> None:
+        """The whole claim, or one line per check again (when the whole one does not fit)."""
+        claim = self.query_one(ClaimView)
+        box = self.query_one("#claim-box", VerticalScroll)
+        claim.expanded = not claim.expanded
+        box.set_class(claim.expanded, "expanded")
+        box.can_focus = claim.expanded  # ↑/↓ scroll a claim longer than the screen
+        claim.show()
+        if claim.expanded:
+            box.focus()
+        else:
+            self.query_one("#text-scroll").focus()
         self.call_after_refresh(self.layout_charts)
 
     def refresh_texts(self) -> None:
@@ -545,6 +576,9 @@ class LessonScreen(LabScreen):
         """Leave an input, else go back to the course (a run keeps training)."""
         if isinstance(self.focused, (Input, Select)):
             self.query_one("#text-scroll").focus()
+            return
+        if self.query_one(ClaimView).expanded:
+            self.action_claim()  # the claim back to one line per check
             return
         self.app.pop_screen()
 
