@@ -19,7 +19,7 @@ from dllab.engine.history import RunHistory
 from dllab.tui.app import make_app
 from dllab.tui.screens.lesson import LessonScreen
 from dllab.tui.widgets.chart import MetricChart
-from dllab.tui.widgets.claim import ClaimView
+from dllab.tui.widgets.claim import ClaimView, cut_cells
 
 from .test_small_terminal import shown
 
@@ -150,3 +150,11 @@ async def test_m_shows_the_whole_claim_and_escape_folds_it_again(
         claim.set_result(verdict(screen), "zh")
         await pilot.pause(0.1)
         assert "3/4 项成立" in shown(claim), shown(claim)
+
+
+def test_a_cut_check_ends_in_one_ellipsis_also_after_wide_characters() -> None:
+    """Chinese characters take two cells: a cut on the second one left "单 …"."""
+    assert cut_cells("保留全部单元", 9) == "保留全部…"
+    assert cut_cells("保留全部单元", 12) == "保留全部单元"
+    assert cut_cells("keeps all of them", 10) == "keeps all…"
+    assert cut_cells("keeps all of them", 11) == "keeps all…"  # no "all …"

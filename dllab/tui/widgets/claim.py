@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.message import Message
@@ -22,6 +23,19 @@ from textual.widgets import Static
 from dllab.curriculum.claims import ClaimResult
 from dllab.tui.i18n import tr
 from dllab.tui.widgets.rows import rows_of, update_rows
+
+
+def cut_cells(text: str, width: int) -> str:
+    """`text` in at most `width` terminal cells, ending in "…" if cut (whole characters only)."""
+    if cell_len(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += cell_len(char)
+        if used > width - 1:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + "…"
 
 
 def _fmt(value: float) -> str:
@@ -144,21 +158,24 @@ class ClaimView(Static):
         rows = self.max_rows or len(result.checks) + 1
         shown = len(result.checks) if len(result.checks) < rows else max(0, rows - 1)
         head = self._head()
-        head.append(f" · {tr('claim_count', self.lang, held=held, total=len(result.checks))}")
+        if any(check.passed is not None for check in result.checks):  # not before any data
+            head.append(f" · {tr('claim_count', self.lang, held=held, total=len(result.checks))}")
         if shown < len(result.checks):  # no room for every line: the rest as marks
-            head.append(f" · +{len(result.checks) - shown} ")
+            head.append(f" · +{len(result.checks) - shown}")
             for i in range(shown, len(result.checks)):
-                head.append_text(self._mark(i))
+                mark = self._mark(i)
+                mark.rstrip()
+                head.append(" ")
+                head.append_text(mark)
         head.append(f"  ({tr('claim_whole', self.lang)})", style="dim")
         head.truncate(width, overflow="ellipsis")
         lines = [head]
         for i, check in enumerate(result.checks[:shown]):
             mark, values = self._mark(i), self._values(i)
             room = width - mark.cell_len - values.cell_len
-            words = Text(check.text, style="" if check.passed is not None else "dim")
-            if words.cell_len > room:
-                words.truncate(max(1, room - 1))
-                words.append("…")
+            words = Text(
+                cut_cells(check.text, room), style="" if check.passed is not None else "dim"
+            )
             line = Text.assemble(mark, words, values)
             line.truncate(width, overflow="ellipsis")
             lines.append(line)
