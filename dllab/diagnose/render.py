@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from rich.console import Console, Group, RenderableType
@@ -83,6 +84,13 @@ def bar_chart(title: str, values: dict[str, float], *, log: bool = False, width:
 
     names = list(values)[:24][::-1]  # plotext draws the first bar at the bottom
     data = [values[n] for n in names]
+    if log and not any(v > 0 and math.isfinite(v) for v in data):
+        return f"{title}: no layer had a gradient above 0 (nothing to draw)"
+    if log:  # a zero gradient has no log: say so beside its (empty) bar
+        names = [
+            n if v > 0 and math.isfinite(v) else f"{n} (0)"
+            for n, v in zip(names, data, strict=True)
+        ]
     plt.clear_figure()
     if log:
         (heights,), (ticks, labels) = log_bars([data])  # the lab's bars, the same scale

@@ -256,3 +256,13 @@ def test_overfitting_needs_a_sustained_gap() -> None:
     assert checks(dynamic_report({"phases": rising}))["overfitting"][0] == "warning"
     noisy = phases([1.0, 0.7, 0.5, 0.4, 0.35], [1.0, 0.8, 0.95, 0.7, 0.65])
     assert dynamic_report({"phases": noisy}).findings == []
+
+
+def test_a_log_bar_chart_of_zero_gradients_says_so() -> None:
+    """Every layer's gradient 0 (all units dead): no empty frame, a sentence instead."""
+    from dllab.diagnose.render import bar_chart
+
+    text = bar_chart("gradient norm per layer (log10)", {"0": 0.0, "2": 0.0}, log=True)
+    assert "no layer had a gradient above 0" in text and "┌" not in text
+    mixed = bar_chart("gradient norm per layer (log10)", {"fc1": 1e-3, "fc2": 0.0}, log=True)
+    assert "fc2 (0)" in mixed and "fc1" in mixed
