@@ -245,3 +245,12 @@ def test_printed_validation_losses_are_judged(script: str, line: int, best: str)
     assert finding.location.line == line, describe(path)
     assert finding.evidence.startswith(f"printed validation loss was lowest at {best} ")
     assert f"Keep the model from {best} " in finding.fix
+
+
+def test_gradients_that_are_never_zeroed_explode_for_that_reason() -> None:
+    """zero_grad() once before the loop: the growing sum is the cause, not the learning rate."""
+    path = CORPUS / "buggy" / "zg_accumulation_once.py"
+    finding = next(f for f in report_for(path).findings if f.check == "exploding-gradients")
+    assert "never zeroed" in finding.evidence, describe(path)
+    assert "missing-zero-grad" in finding.fix
+    assert "learning rate" not in finding.fix and "clip" not in finding.fix

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule
+from dllab.diagnose.rules.missing_zero_grad import gradients_accumulate
 
 WARN_GROWTH = 100.0
 ERROR_GROWTH = 1e3
@@ -72,6 +73,11 @@ def explosion(ctx: Context) -> Explosion | None:
 def _causes(ctx: Context, found: Explosion) -> tuple[list[str], list[str]]:
     """What the run points at (evidence) and the fixes that fit it."""
     points, fixes = [], []
+    if gradients_accumulate(ctx):  # the sum of all past gradients grows by itself
+        points.append(
+            "the gradients were never zeroed, so each step's gradient adds to all before it"
+        )
+        fixes.append("zero the gradients at every optimizer step (see missing-zero-grad)")
     recurrent = _recurrent_cause(ctx)
     if recurrent is not None:
         points.append(recurrent[0])
@@ -85,11 +91,12 @@ def _causes(ctx: Context, found: Explosion) -> tuple[list[str], list[str]]:
     if opts and opts[0].get("lr") is not None:
         name, lr = opts[0]["type"], float(opts[0]["lr"])
         points.append(f"{name} with lr={lr:g}")
-        if not found.at_init:
+        if not found.at_init and not gradients_accumulate(ctx):
             fixes.append(f"lower {name}'s learning rate (now {lr:g}), e.g. to {lr / 10:g}")
     if not ctx.sites(Event.CLIP):
         points.append("no gradient clipping")
-        fixes.append("clip with clip_grad_norm_(params, 1.0) between backward() and step()")
+        if not gradients_accumulate(ctx):  # clipping would only hide that sum
+            fixes.append("clip with clip_grad_norm_(params, 1.0) between backward() and step()")
     return points, fixes
 
 
@@ -133,6 +140,7 @@ class ExplodingGradients(Rule):
         Event.STEP,
         Event.CLIP,
         Field.MODELS,
+        Field.ZERO_GRAD,
     )
 
     def run(self, ctx: Context) -> list[Finding]:

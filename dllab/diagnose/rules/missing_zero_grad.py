@@ -59,6 +59,13 @@ def static_hits(src: Source) -> list[int]:
     return lines
 
 
+def gradients_accumulate(ctx: Context) -> bool:
+    """Did most optimizer steps (2 or more) see the previous step's gradients still there?"""
+    stats = ctx.get(Field.ZERO_GRAD, {})
+    checked, stale = int(stats.get("checked", 0)), int(stats.get("stale", 0))
+    return checked >= 2 and stale >= 2 and stale >= checked / 2
+
+
 class MissingZeroGrad(Rule):
     check = "missing-zero-grad"
     lesson = "autograd-basics"
@@ -73,7 +80,7 @@ class MissingZeroGrad(Rule):
         checked, stale = int(stats.get("checked", 0)), int(stats.get("stale", 0))
         steps = ctx.sites(Event.STEP)
         if checked >= 2:
-            if stale < 2 or stale < checked / 2:
+            if not gradients_accumulate(ctx):
                 return []
             location = (
                 ctx.at(hits[0])
