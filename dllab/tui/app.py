@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.reactive import reactive
+from textual.reactive import var
 
 from dllab.curriculum.loader import load_course
 from dllab.curriculum.model import Course, Lesson
@@ -98,8 +98,12 @@ class LabApp(App[int]):
         Binding("d", "diagnose", "Diagnose"),
     ]
 
-    lang: reactive[str] = reactive("en")
-    """The language of the lesson texts and the UI words."""
+    lang: var[str] = var("en")
+    """The language of the lesson texts and the UI words.
+
+    A `var`: the screens re-word what changed (`watch_lang`); a reactive would
+    also repaint the whole screen on every switch.
+    """
 
     def __init__(
         self,

@@ -209,7 +209,7 @@ class LessonScreen(LabScreen):
         lang = self.lang
         self._worded_in = lang
         super().refresh_texts()
-        self.sub_title = pick(self.lesson.title, lang)
+        self._retitle(pick(self.lesson.title, lang))
         hints = self.lab.progress.hints_shown(self.lesson.id)
         for code in ("en", "zh"):
             text = self.query_one(f"#text-{code}", LessonText)
@@ -230,9 +230,30 @@ class LessonScreen(LabScreen):
             hunt = self.query_one(HuntPanel)
             hunt.lang = lang
             hunt.redraw()
-        # the charts (their legends) after the text is on screen: a chart build must not
-        # hold back the words the key changed
-        self.call_after_refresh(self.redraw, True)
+        # the claim, the status and the chart titles now (laid out with the text); the
+        # charts on the next tick: a build must not hold back the words the key changed
+        self.redraw(force=True, charts=False)
+        self.update_status()
+
+    def _retitle(self, title: str) -> None:
+        """The lesson's title in the header, without repainting the whole screen.
+
+        `Screen.sub_title` is a reactive that repaints every widget's region (at
+        80x24 a 12 ms frame and 15 KB over SSH, on every language switch); the
+        header's title alone is one row. If the header is not built as expected
+        (another Textual), the reactive is set the usual way.
+        """
+        if self.sub_title == title:
+            return
+        header = self.query_one(Header)
+        found = header.query("HeaderTitle")
+        if not self.is_mounted or not found:
+            self.sub_title = title
+            return
+        self.set_reactive(LabScreen.sub_title, title)
+        row = found.first()
+        if isinstance(row, Static):
+            row.update(header.format_title(), layout=False)
 
     # -- drawing ---------------------------------------------------------------
     def arms(self) -> list[str]:
@@ -261,16 +282,29 @@ class LessonScreen(LabScreen):
             self.redraw()
             self.update_status()
 
-    def redraw(self, force: bool = False) -> None:
-        """Replot the visible charts and the claim when the history changed."""
+    @property
+    def training(self) -> bool:
+        """A run of this screen is training (its charts are then built in a thread)."""
+        return self.run is not None and self.run.running
+
+    def redraw(self, force: bool = False, charts: bool = True) -> None:
+        """Replot the visible charts and the claim when the history changed.
+
+        While a run trains the charts are built in a thread (`MetricChart.replot`):
+        neither this tick nor a key that redraws waits for plotext. With
+        `charts=False` only the claim and the chart titles are written now; the
+        next tick replots the charts.
+        """
         history = self.run.history if self.run is not None else self.shown
         version = history.version if history is not None else -1
         key = (id(history), id(self.overlay), self.lang)
         if not force and version == self.drawn_version and key == self.drawn_key:
             return
-        self.drawn_version, self.drawn_key = version, key
+        if charts:
+            self.drawn_version, self.drawn_key = version, key
         labels = {a: pick(arm.label, self.lang) for a, arm in self.lesson.arms.items()}
         arms = self.arms()
+        background = self.training
         for chart in self.query(MetricChart):
             chart.update(
                 history,
@@ -281,8 +315,12 @@ class LessonScreen(LabScreen):
                 guides=self.guides.get(chart.spec.id, ()),
                 overlay_label=tr("previous_run", self.lang),
             )
-            if chart.display:
-                chart.replot()
+            if not chart.display:
+                continue
+            if charts:
+                chart.replot(background)
+            else:
+                chart.show_legend()  # the title in the new words; the legend with the picture
         verdict = evaluate_claim(self.checks(), history or RunHistory())
         self.query_one(ClaimView).set_result(verdict, self.lang)
 

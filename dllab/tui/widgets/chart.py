@@ -6,6 +6,13 @@ plotext and repaints only when it differs from the last one; `render()` just
 returns it (rebuilding after a resize). `last_render_ms` records the build cost
 for the benchmark.
 
+While a run trains, `replot(background=True)` builds in a thread instead: a key
+pressed during a build then answers at once rather than after it (a build is
+10-25 ms on a quiet 2-core box, several times that on a busy one). The title is
+written at once; the picture and the legend follow when the build is done.
+Builds of one chart are coalesced: while one runs only the newest request
+waits, so a slow machine skips stale frames rather than queueing them.
+
 The legend is a line of its own under the plot (`draw_chart` labels nothing
 inside it), so it never covers data and measures wide characters right.
 """
@@ -13,11 +20,14 @@ inside it), so it never covers data and measures wide characters right.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult, RenderResult
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -29,8 +39,49 @@ from dllab.tui.ansi import sgr_text
 from dllab.tui.widgets.rows import update_rows
 
 
+@dataclass(frozen=True)
+class ChartJob:
+    """Everything one build draws from, taken on the UI thread: a build thread reads nothing else."""
+
+    seq: int
+    """Order of the request (a result older than the one shown is dropped)."""
+    inputs: tuple[object, ...]
+    spec: ChartSpec
+    history: RunHistory
+    """Thread-safe to read while the run adds to it."""
+    arms: tuple[str, ...]
+    overlay: RunHistory | None
+    labels: tuple[tuple[str, str], ...]
+    lang: str
+    guides: tuple[tuple[float, str], ...]
+    overlay_label: str
+    marker: str
+    colors: bool
+    theme: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ChartBuilt:
+    """What a build made, for the UI thread to show."""
+
+    seq: int
+    picture: Text
+    legend: list[LegendEntry]
+    ms: float
+    size: tuple[int, int]
+
+
 class ChartPlot(PlotextPlot):
     """The plot area of a `MetricChart`; its owner holds what to draw."""
+
+    class Built(Message, bubble=False):
+        """A background build finished (posted from the build thread)."""
+
+        def __init__(self, built: ChartBuilt) -> None:
+            super().__init__()
+            self.built = built
 
     def __init__(self, owner: MetricChart) -> None:
         super().__init__(classes="plot")
@@ -39,16 +90,116 @@ class ChartPlot(PlotextPlot):
         self.legend: list[LegendEntry] = []
         self.built_size = (0, 0)
         self._built: tuple[object, ...] = ()
-        """What the last build drew (a build of the same is skipped)."""
+        """What the last build requested drew (a build of the same is skipped)."""
         self._sized: tuple[object, ...] = ()
         """The size and theme `PlotextPlot.render()` last set on the figure."""
         self._log = False
         """Whether the figure's y axis was last drawn on a log scale."""
         self._axis = YAxis()
         """How the last drawing labelled the y axis."""
+        self._figure = threading.Lock()
+        """Held while the figure (`self.plt`) is drawn: by the UI thread or one build thread."""
+        self._queue = threading.Lock()
+        """Guards `_next` and `_building`."""
+        self._next: ChartJob | None = None
+        """The newest background request not started yet."""
+        self._building = False
+        """A build thread is running (it takes `_next` before it ends)."""
+        self._seq = 0
+        self._shown_seq = 0
+
+    # -- on the UI thread ----------------------------------------------------------
+    def job(self) -> ChartJob | None:
+        """What a build now would draw; None if it would draw what the last one did."""
+        width, height = self.size.width, self.size.height
+        if width <= 0 or height <= 0:
+            return None
+        owner = self.owner
+        built = owner.inputs(width, height)
+        if built == self._built:
+            return None
+        self._built = built
+        self._seq += 1
+        return ChartJob(
+            seq=self._seq,
+            inputs=built,
+            spec=owner.effective_spec,
+            history=owner.history if owner.history is not None else RunHistory(),
+            arms=tuple(owner.arms),
+            overlay=owner.overlay,
+            labels=tuple(owner.labels.items()),
+            lang=owner.lang,
+            guides=tuple(owner.guides),
+            overlay_label=owner.overlay_label,
+            marker=owner.marker,
+            colors=not self.app.no_color,
+            theme=self.app.theme,
+            width=width,
+            height=height,
+        )
 
     def build(self) -> bool:
-        """Build the plot at the widget's size; True if the picture or legend changed.
+        """Build the plot at the widget's size now; True if the picture or legend changed.
+
+        Nothing is built when the chart's inputs are what the last build drew.
+        """
+        job = self.job()
+        return job is not None and self._show(self._run(job))
+
+    def build_later(self) -> None:
+        """Build the plot in a thread; the picture is shown when it is done (`Built`)."""
+        job = self.job()
+        if job is None:
+            return
+        with self._queue:
+            self._next = job  # an older request not started yet is dropped: it is stale
+            if self._building:
+                return
+            self._building = True
+        self.run_worker(self._build_queued, thread=True, group="chart-build", exit_on_error=False)
+
+    def on_chart_plot_built(self, message: ChartPlot.Built) -> None:
+        if self._show(message.built) and self.is_mounted:
+            self.refresh()
+        self.owner.show_legend()
+
+    def _show(self, built: ChartBuilt) -> bool:
+        """Take a finished build's picture; True if the picture or legend changed."""
+        if built.seq <= self._shown_seq:
+            return False  # a newer build is on screen already
+        self._shown_seq = built.seq
+        self.owner.last_render_ms = built.ms
+        self.owner.renders += 1
+        self.built_size = built.size
+        changed = built.legend != self.legend
+        self.legend = built.legend
+        if built.picture != self.text:
+            self.text = built.picture
+            changed = True
+        return changed
+
+    def render(self) -> RenderResult:
+        """The last built picture (rebuilt first if the size changed; in a thread while a run trains)."""
+        if self.built_size != (self.size.width, self.size.height):
+            if self.owner.background:
+                self.build_later()
+            elif self.build():
+                self.owner.show_legend()
+        return self.text
+
+    # -- on any thread --------------------------------------------------------------
+    def _build_queued(self) -> None:
+        """The build thread: the newest request, until none is left."""
+        while True:
+            with self._queue:
+                job, self._next = self._next, None
+                if job is None:
+                    self._building = False
+                    return
+            self.post_message(self.Built(self._run(job)))
+
+    def _run(self, job: ChartJob) -> ChartBuilt:
+        """Draw `job` into the figure and build it (one thread at a time).
 
         Sizing and theming are `PlotextPlot.render()`'s public contract: it sizes
         the plot to the widget (plotext's own `plotsize` alone is clamped to the
@@ -56,81 +207,59 @@ class ChartPlot(PlotextPlot):
         applies the app's theme and returns the built picture. Both stay set on
         the figure (`draw_chart` clears only the data), so while they hold the
         picture is plotext's own `build()`, decoded by `sgr_text` (Rich's
-        general decoder was half the build time). Nothing is built when the
-        chart's inputs are what the last build drew.
+        general decoder was half the build time).
         """
-        width, height = self.size.width, self.size.height
-        if width <= 0 or height <= 0:
-            return False
-        owner = self.owner
-        built = owner.inputs(width, height)
-        if built == self._built:
-            return False
-        self._built = built
-        t0 = time.perf_counter()
-        history = owner.history if owner.history is not None else RunHistory()
-        legend: list[LegendEntry] = []
-        try:
-            log = owner.effective_spec.log_y
-            if log != self._log:
-                # plotext keeps a log axis's decade ticks after `clear_data` (they even
-                # overwrite its defaults): after `y` and back the linear axis showed them.
-                # A fresh figure then, whose size and theme `render()` sets again.
-                self.plt.clear_figure()
-                self._sized = ()
-                self._log = log
-            was_short = self._axis.short
-            legend = self._draw(owner, history, width, height)
-            if was_short and not self._axis.short:
-                # the short linear ticks (a diverged loss) stay on the figure: a fresh one
-                self.plt.clear_figure()
-                self._sized = ()
-                legend = self._draw(owner, history, width, height)
-            sized = (width, height, self.app.theme)
-            if sized != self._sized:
-                picture = super().render()
-                self._sized = sized
-            else:
-                picture = sgr_text(self.plt.build())
-        except Exception as exc:  # plotext edge cases (all-NaN data...) must not kill the app
-            picture = Text(f"{owner.spec.id}: cannot draw ({type(exc).__name__})")
-        owner.last_render_ms = (time.perf_counter() - t0) * 1000
-        owner.renders += 1
-        self.built_size = (width, height)
-        changed = legend != self.legend
-        self.legend = legend
-        if isinstance(picture, Text) and picture != self.text:
-            self.text = picture
-            changed = True
-        return changed
+        with self._figure:
+            t0 = time.perf_counter()
+            legend: list[LegendEntry] = []
+            try:
+                log = job.spec.log_y
+                if log != self._log:
+                    # plotext keeps a log axis's decade ticks after `clear_data` (they even
+                    # overwrite its defaults): after `y` and back the linear axis showed them.
+                    # A fresh figure then, whose size and theme `render()` sets again.
+                    self.plt.clear_figure()
+                    self._sized = ()
+                    self._log = log
+                was_short = self._axis.short
+                legend = self._draw(job)
+                if was_short and not self._axis.short:
+                    # the short linear ticks (a diverged loss) stay on the figure: a fresh one
+                    self.plt.clear_figure()
+                    self._sized = ()
+                    legend = self._draw(job)
+                sized = (job.width, job.height, job.theme)
+                if sized != self._sized:
+                    picture = super().render()
+                    self._sized = sized
+                else:
+                    picture = sgr_text(self.plt.build())
+            except Exception as exc:  # plotext edge cases (all-NaN data...) must not kill the app
+                picture = Text(f"{job.spec.id}: cannot draw ({type(exc).__name__})")
+            if not isinstance(picture, Text):
+                picture = Text(str(picture))
+            ms = (time.perf_counter() - t0) * 1000
+        return ChartBuilt(job.seq, picture, legend, ms, (job.width, job.height))
 
-    def _draw(
-        self, owner: MetricChart, history: RunHistory, width: int, height: int
-    ) -> list[LegendEntry]:
-        """`draw_chart` at the widget's size (the figure's size and theme are set apart)."""
+    def _draw(self, job: ChartJob) -> list[LegendEntry]:
+        """`draw_chart` at the job's size (the figure's size and theme are set apart)."""
         return draw_chart(
             self.plt,
-            owner.effective_spec,
-            history,
-            owner.arms,
-            lang=owner.lang,
-            width=max(10, width - 8),  # minus the y-axis labels
-            marker=owner.marker,
-            overlay=owner.overlay,
-            labels=owner.labels,
-            guides=owner.guides,
-            colors=not self.app.no_color,
-            overlay_label=owner.overlay_label,
+            job.spec,
+            job.history,
+            job.arms,
+            lang=job.lang,
+            width=max(10, job.width - 8),  # minus the y-axis labels
+            marker=job.marker,
+            overlay=job.overlay,
+            labels=dict(job.labels),
+            guides=job.guides,
+            colors=job.colors,
+            overlay_label=job.overlay_label,
             title=False,
-            height=height,
+            height=job.height,
             axis=self._axis,
         )
-
-    def render(self) -> RenderResult:
-        """The last built picture (rebuilt first if the size changed)."""
-        if self.built_size != (self.size.width, self.size.height) and self.build():
-            self.owner.show_legend()
-        return self.text
 
 
 class MetricChart(Widget):
@@ -164,6 +293,8 @@ class MetricChart(Widget):
         """How long the last build took (data -> plotext -> text)."""
         self.renders = 0
         """How many times the picture was built."""
+        self.background = False
+        """Build in a thread (set by `replot`: while a run trains)."""
         self._shown: tuple[str, tuple[LegendEntry, ...]] | None = None
         self._legend_rows = -1
         self.heading = Static(classes="title")
@@ -235,14 +366,18 @@ class MetricChart(Widget):
         self.guides = list(guides)
         self.overlay_label = overlay_label
 
-    def replot(self) -> None:
+    def replot(self, background: bool = False) -> None:
         """Draw the data with plotext; repaint only if the picture changed.
 
         A chart whose picture is the same as last tick (per-layer bars at step 0,
         or new points that land on the same braille dots) sends nothing to the
-        terminal, which keeps the byte rate over SSH low.
+        terminal, which keeps the byte rate over SSH low. With `background` the
+        picture is built in a thread and shown when done; the title now.
         """
-        if self.plot.build() and self.is_mounted:
+        self.background = background
+        if background:
+            self.plot.build_later()
+        elif self.plot.build() and self.is_mounted:
             self.plot.refresh()
         if self.is_mounted:
             self.show_legend()
