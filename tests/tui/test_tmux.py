@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,35 +43,41 @@ def base_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 class Pane:
-    """One detached tmux session running a command."""
+    """One detached tmux session running a command, on a tmux server of its own.
+
+    Each pane gets its own socket (`tmux -L NAME`), so a test can never see or kill a user's
+    sessions or another test's; `kill` ends that whole server, and `__del__`/`kill` are safe to
+    call twice.
+    """
 
     def __init__(self, name: str, command: str, env: dict[str, str]) -> None:
         self.name = name
+        self.socket = f"{name}-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{k}={v}" for k, v in env.items())
-        subprocess.run(
-            [
-                "tmux",
-                "new-session",
-                "-d",
-                "-s",
-                name,
-                "-x",
-                "80",
-                "-y",
-                "24",
-                f"env {exports} {command}",
-            ],
+        self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "80",
+            "-y",
+            "24",
+            f"env {exports} {command}",
             check=True,
         )
 
-    def screen(self) -> str:
-        out = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+    def _tmux(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        """Run one tmux command on this pane's own server."""
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check
         )
-        return out.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.name).stdout
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        self._tmux("send-keys", "-t", self.name, *keys, check=True)
 
     def wait_for(self, check: Callable[[str], bool], timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
@@ -83,13 +90,25 @@ class Pane:
             time.sleep(0.1)
 
     def alive(self) -> bool:
-        return (
-            subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode
-            == 0
-        )
+        return self._tmux("has-session", "-t", self.name).returncode == 0
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        """End this pane's tmux server (and so the command in it), whatever state it is in."""
+        self._tmux("kill-server")
+
+
+def test_a_pane_lives_on_its_own_server_and_is_gone_after_kill() -> None:
+    """No test touches the default tmux server (a user's sessions), and kill leaves nothing."""
+    pane = Pane(f"dllab-own-{os.getpid()}", "sleep 30", {"PATH": os.environ.get("PATH", "")})
+    try:
+        assert pane.alive()
+        default = subprocess.run(["tmux", "ls"], capture_output=True, text=True).stdout
+        assert pane.name not in default, "the pane is on the default server"
+    finally:
+        pane.kill()
+    assert not pane.alive()
+    listed = subprocess.run(["tmux", "-L", pane.socket, "ls"], capture_output=True, text=True)
+    assert listed.returncode != 0, "its server still runs"
 
 
 def test_open_run_stop_quit(tmp_path: Path) -> None:
