@@ -14,6 +14,8 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -25,7 +27,7 @@ from dllab.charts import draw_chart, legend_text
 from dllab.commands.lab import ASCII_TERMS
 from dllab.curriculum.model import ChartKind, ChartSpec, pick
 from dllab.curriculum.predictions import chart_guides
-from dllab.engine.events import ArmEnded, MetricPoint, RunStarted, Subscriber
+from dllab.engine.events import ArmEnded, ArmStatus, MetricPoint, RunStarted, Subscriber
 
 if TYPE_CHECKING:
     from dllab.curriculum.model import Lesson
@@ -33,6 +35,29 @@ if TYPE_CHECKING:
     from dllab.engine.run import Run
 
 REFRESH_HZ = 4.0
+MIN_CHART_H = 8
+"""Rows below which a chart is not worth drawing (title, 5 plot rows, legend): fewer charts instead."""
+
+ENDED = {
+    ArmStatus.COMPLETED: "done",
+    ArmStatus.DIVERGED: "diverged",
+    ArmStatus.STOPPED: "stopped",
+    ArmStatus.FAILED: "failed",
+}
+
+
+class _LeftOrEndColumn(ProgressColumn):
+    """The time left while an arm runs; how it ended once it did. An arm can end early
+    (the `keep` arm of truncated-bptt-perplexity at its 2nd step): its bar must say so,
+    not sit at 2/150 with -:--:-- left as if it were stuck."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left = TimeRemainingColumn()
+
+    def render(self, task: Task) -> Text:
+        state = task.fields.get("state", "")
+        return Text(state) if state else self.left.render(task)
 
 
 class LiveDisplay(Subscriber):
@@ -42,6 +67,7 @@ class LiveDisplay(Subscriber):
         self.lesson = lesson
         self.config = config
         self.steps: dict[str, int] = {}
+        self.ended: dict[str, ArmEnded] = {}
         self.device = ""
         self._lock = threading.Lock()
         self.progress = Progress(
@@ -49,7 +75,7 @@ class LiveDisplay(Subscriber):
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            TimeRemainingColumn(),
+            _LeftOrEndColumn(),
         )
         self.tasks: dict[str, TaskID] = {}
         # without colour (NO_COLOR) or braille (TERM=linux) each arm gets its own character
@@ -69,23 +95,46 @@ class LiveDisplay(Subscriber):
 
     def on_arm_end(self, event: ArmEnded) -> None:
         with self._lock:
+            if event.step >= 0:  # the steps it took (-1: ended with its run, count unknown)
+                self.steps[event.arm] = event.step
             self.steps.setdefault(event.arm, 0)
+            self.ended[event.arm] = event
 
-    def _render(self, run: Run) -> Group:
-
+    def _update_bars(self) -> None:
         with self._lock:
             steps = dict(self.steps)
+            ended = dict(self.ended)
         for arm, done in steps.items():
             if arm not in self.tasks:
-                self.tasks[arm] = self.progress.add_task(arm, total=self.config.steps)
-            self.progress.update(self.tasks[arm], completed=done)
+                self.tasks[arm] = self.progress.add_task(arm, total=self.config.steps, state="")
+            task = self.tasks[arm]
+            end = ended.get(arm)
+            if end is None:
+                self.progress.update(task, completed=done)
+                continue
+            state = ENDED.get(end.status, end.status.value)
+            if end.status is ArmStatus.COMPLETED and done < self.config.steps:
+                state = f"ended at step {done}"
+            # stop_task freezes its clock (the elapsed time stays what the arm took)
+            self.progress.update(task, completed=done, state=state)
+            self.progress.stop_task(task)
+
+    def _render(self, run: Run) -> Group:
+        self._update_bars()
         width, height = shutil.get_terminal_size((100, 30))
+        # the bars come right under the heading: whatever does not fit is cut at the
+        # bottom (rich's "..."), and that must be a chart, never the progress
+        parts: list[object] = [
+            Text(f"{self.lesson.id} on {self.device or '...'}", style="bold"),
+            self.progress,
+        ]
+        free = height - 1 - len(self.tasks) - 1  # heading, bars, the line the cursor rests on
         charts = self._live_charts()
-        parts: list[object] = [Text(f"{self.lesson.id} on {self.device or '...'}", style="bold")]
-        chart_h = max(10, (height - 4 - len(steps)) // max(1, len(charts)))
+        while len(charts) > 1 and free // len(charts) < MIN_CHART_H:
+            charts.pop()
+        chart_h = max(MIN_CHART_H, free // max(1, len(charts)))
         for spec in charts:
             parts += self._chart(spec, run, width, chart_h)
-        parts.append(self.progress)
         return Group(*parts)  # type: ignore[arg-type]
 
     def _live_charts(self) -> list[ChartSpec]:
@@ -101,7 +150,8 @@ class LiveDisplay(Subscriber):
 
         guides = chart_guides(self.lesson, self.config.predictions)
         title = Text(pick(spec.title, "en"), style="bold", justify="center")
-        lines = len(title.wrap(Console(width=width), width))
+        console = Console(width=width)
+        lines = len(title.wrap(console, width))
         plt.clear_figure()
         plt.plotsize(width - 1, max(5, height - 1 - lines))  # and a line for the legend
         plt.theme("clear")
@@ -117,7 +167,13 @@ class LiveDisplay(Subscriber):
             colors=self.colors,
             title=False,
         )
-        return [title, Text.from_ansi(plt.build()), legend_text(legend, colors=self.colors)]
+        key = legend_text(legend, colors=self.colors)
+        extra = len(key.wrap(console, width)) - 1  # many arms: the legend wraps
+        if extra > 0 and spec.kind is not ChartKind.HEAT:
+            plt.plotsize(width - 1, max(5, height - 1 - lines - extra))
+        # plotext ends its drawing with a newline: one empty row more than asked for
+        plot = Text.from_ansi(plt.build().rstrip("\n"))
+        return [title, plot, key]
 
     def show(self, run: Run) -> None:
         """Redraw until the run ends (KeyboardInterrupt propagates to the caller)."""
