@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -363,7 +364,7 @@ class Instrumentation:
 
     def _pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         models = self.rec.models
-        if models.depth == 0:
+        if models.enter(module, sys._getframe(1)) == 0:
             info = models.root_for(module)
             models.current_root = info
             if info is not None:
@@ -372,7 +373,6 @@ class Instrumentation:
                 self.rec.ddp.root_forward(info, args)
         elif models.current_root is not None and models.current_root.calls == 1:
             self._first_forward_leaf(models.current_root, module)
-        models.depth += 1
 
     def _root_call(self, info: RootModel) -> None:
         rec = self.rec
@@ -418,7 +418,7 @@ class Instrumentation:
 
     def _post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         models = self.rec.models
-        models.depth = max(models.depth - 1, 0)
+        models.leave(module)
         root = models.current_root
         # A full window needs no more samples until the next roll (every 10 steps). Judged per
         # layer: one big forward (a full-batch evaluation) fills the first layer's window before

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import FrameType
 
 import torch
 from torch import nn
@@ -75,8 +77,8 @@ class Models:
         self._is_user_file = is_user_file
         self._user_site = user_site
         self.roots: dict[int, RootModel] = {}
-        self.depth = 0
-        """Nesting of module forwards now running (0: outside any model)."""
+        self._open = threading.local()
+        """Per thread: (torch's frame that called the pre hook, id(module)) of each forward now running."""
         self.current_root: RootModel | None = None
         self.eval_forward_pending = False
         """The last top-level forward ran in eval mode with gradients enabled."""
@@ -85,6 +87,52 @@ class Models:
         self._dead_windows: dict[str, dict[str, DeadLayer]] = {}
         self.rnn_outputs: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}
         """id(hidden state an RNN returned) -> (the tensor, backward() calls before it)."""
+
+    # -- nesting of module forwards ---------------------------------------------------
+    # A count of pre hooks minus post hooks is not enough: torch runs `always_call` post
+    # hooks only when the forward raised an `Exception`. A `KeyboardInterrupt`, `SystemExit`
+    # or `GeneratorExit` skips them, and a script that catches it (to save a checkpoint) and
+    # trains on would have every later forward counted as nested in the interrupted one.
+    # So each open forward keeps the frame it runs in: a forward is nested only in those
+    # still on the Python stack, the others ended without their post hook.
+
+    def _stack(self) -> list[tuple[FrameType, int]]:
+        stack: list[tuple[FrameType, int]] | None = getattr(self._open, "stack", None)
+        if stack is None:
+            stack = self._open.stack = []
+        return stack
+
+    @property
+    def depth(self) -> int:
+        """Nesting of module forwards now running in this thread (0: outside any model)."""
+        return len(self._stack())
+
+    def enter(self, module: nn.Module, frame: FrameType) -> int:
+        """A forward starts in `frame` (the caller of the pre hook): how many forwards enclose it."""
+        stack = self._stack()
+        if stack:
+            top = stack[-1][0]
+            f = frame.f_back
+            while f is not None and f is not top:  # nested in the innermost: a few frames up
+                f = f.f_back
+            if f is None:  # the innermost ended without its post hook: keep those still running
+                running = set()
+                f = frame.f_back
+                while f is not None:
+                    running.add(id(f))
+                    f = f.f_back
+                while stack and id(stack[-1][0]) not in running:
+                    stack.pop()
+        stack.append((frame, id(module)))
+        return len(stack) - 1
+
+    def leave(self, module: nn.Module) -> None:
+        """A forward's post hook: close it (and any opened inside it that never closed)."""
+        stack = self._stack()
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i][1] == id(module):
+                del stack[i:]
+                return
 
     def root_for(self, module: nn.Module) -> RootModel | None:
         info = self.roots.get(id(module))

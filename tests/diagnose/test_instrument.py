@@ -62,3 +62,67 @@ def test_max_steps_raises_and_everything_is_removed(tmp_path: Path) -> None:
     assert torch.optim.Optimizer.zero_grad is zero_grad
     assert torch.nn.utils.clip_grad_norm_ is clip
     assert not torch.overrides._is_torch_function_mode_enabled()
+
+
+class _Raiser(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.raise_: type[BaseException] | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.raise_ is not None:
+            raise self.raise_("stop")
+        return x
+
+
+class _Interruptible(nn.Module):
+    """A model whose inner layer raises what it is told to, two forwards deep (`KeyboardInterrupt` ...)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = _Raiser()
+        self.body = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(self.gate(x))
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt, SystemExit, GeneratorExit, ValueError])
+def test_a_forward_that_raises_leaves_the_model_nesting_right(
+    tmp_path: Path, raised: type[BaseException]
+) -> None:
+    """torch runs `always_call` post hooks only for `Exception`: a `KeyboardInterrupt` caught by the
+    script must not leave later forwards counted as nested in the one it interrupted."""
+
+    def script() -> None:
+        torch.manual_seed(0)
+        first = _Interruptible()
+        opt = torch.optim.SGD(first.parameters(), lr=0.1)
+        first.gate.raise_ = raised
+        interrupted = False
+        try:
+            first(torch.randn(8, 4))
+        except raised:  # e.g. Ctrl-C caught to save a checkpoint, then the script goes on
+            interrupted = True
+        assert interrupted
+        first.gate.raise_ = None
+        second = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 3))
+        opt2 = torch.optim.SGD(second.parameters(), lr=0.1)
+        for model, o in ((first, opt), (second, opt2)) * 2:
+            o.zero_grad()
+            nn.functional.cross_entropy(
+                model(torch.randn(8, 4)), torch.randint(0, 3, (8,))
+            ).backward()
+            o.step()
+        first.eval()  # training on in eval mode: missing-train must see these steps
+        for _ in range(2):
+            opt.zero_grad()
+            nn.functional.cross_entropy(
+                first(torch.randn(8, 4)), torch.randint(0, 3, (8,))
+            ).backward()
+            opt.step()
+
+    obs = instrumented(tmp_path, script)
+    calls = {m["name"]: m["calls"] for m in obs["models"]}  # type: ignore[attr-defined]
+    assert calls == {"_Interruptible": 5, "Sequential": 2}
+    assert obs["counters"]["steps_after_eval_mode"] == 2  # type: ignore[index]
