@@ -262,6 +262,7 @@ class Instrumentation:
         self._patch(torch.optim.lr_scheduler.LRScheduler, "__init__", self._wrap_scheduler_init)
         self._patch(torch.optim.lr_scheduler.LRScheduler, "step", self._wrap_scheduler_step)
         self._patch(nn.Module, "zero_grad", self._wrap_zero_grad_module)
+        self._patch(nn.Module, "train", self._wrap_train)
         for module in (clip_grad, torch.nn.utils):
             for name in ("clip_grad_norm_", "clip_grad_value_"):
                 self._patch(module, name, self._wrap_clip)
@@ -346,6 +347,26 @@ class Instrumentation:
                 return original(module, *args, **kwargs)
 
         return zero_grad
+
+    def _wrap_train(self, original: Any) -> Any:
+        rec = self.rec
+        inside = False  # train() recurses into the children: the outermost call is the user's
+
+        @functools.wraps(original)
+        def train(module: nn.Module, mode: bool = True) -> Any:
+            nonlocal inside
+            if inside or mode:
+                return original(module, mode)
+            inside = True
+            try:
+                where = rec.code.user_site()
+                if where is not None:  # where a model was put in eval mode (missing-train's cause)
+                    rec.models.note_eval_call(module, where)
+                return original(module, mode)
+            finally:
+                inside = False
+
+        return train
 
     def _wrap_clip(self, original: Any) -> Any:
         rec = self.rec

@@ -85,6 +85,9 @@ class Models:
         self.functional_dead = DeadUnitProbe()
         """Dead units of ReLUs the user's code calls as functions (named `relu at line N`)."""
         self._dead_windows: dict[str, dict[str, DeadLayer]] = {}
+        self.eval_calls: dict[int, tuple[int, tuple[str, int]]] = {}
+        """id(module) -> (order, user line) of its latest `eval()` / `train(False)` call."""
+        self._eval_order = 0
         self.rnn_outputs: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}
         """id(hidden state an RNN returned) -> (the tensor, backward() calls before it)."""
 
@@ -165,16 +168,26 @@ class Models:
         """The models owning any of the parameters an optimizer is about to step."""
         return [info for info in self.roots.values() if not param_ids.isdisjoint(info.param_ids)]
 
-    def modes_at_step(self, param_ids: set[int]) -> tuple[int, int]:
+    def note_eval_call(self, module: nn.Module, where: tuple[str, int]) -> None:
+        self._eval_order += 1
+        self.eval_calls[id(module)] = (self._eval_order, where)
+
+    def eval_site(self, info: RootModel) -> tuple[str, int] | None:
+        """The user line of the latest `eval()` call on the model or one of its submodules."""
+        calls = [self.eval_calls[i] for i in info.names if i in self.eval_calls]
+        return max(calls)[1] if calls else None
+
+    def modes_at_step(self, param_ids: set[int]) -> tuple[list[RootModel], int]:
         """(models stepped in eval after a step in train mode, models stepped with the top in eval)."""
-        after_eval = in_eval = 0
+        after_eval: list[RootModel] = []
+        in_eval = 0
         for info in self.stepping(param_ids):
             if not info.mode_modules:
                 continue
             if any(m.training for _, m in info.mode_modules):
                 info.was_training_at_step = True
             elif info.was_training_at_step:
-                after_eval += 1
+                after_eval.append(info)
             if not info.module.training:
                 in_eval += 1
         return after_eval, in_eval

@@ -80,7 +80,9 @@ class Recorder:
         self.grads.before_step(optimizer, step, self.models.stepping(ids), where)
         self.ddp.before_step(optimizer)
         after_eval, in_eval = self.models.modes_at_step(ids)
-        self.counters[Counter.STEPS_AFTER_EVAL_MODE] += after_eval
+        self.counters[Counter.STEPS_AFTER_EVAL_MODE] += len(after_eval)
+        for info in after_eval:  # the cause is the eval() call, not the step
+            self.hit(Event.EVAL_LEFT_ON, self.models.eval_site(info), model=info.name)
         self.counters[Counter.STEPS_IN_EVAL] += in_eval
 
     def after_step(self, optimizer: torch.optim.Optimizer) -> None:

@@ -97,6 +97,8 @@ class Event(str, Enum):
     """A module with parameters called in a model's forward but not registered in it (`model`, `type`, `params`)."""
     HIDDEN_NOT_DETACHED = "hidden_not_detached"
     """An RNN given a hidden state whose graph spans an earlier `backward()` (`module`)."""
+    EVAL_LEFT_ON = "eval_left_on"
+    """The `eval()` / `train(False)` call that left a model in eval mode for a later step, one per such step (`model`)."""
 
 
 @unique

@@ -254,3 +254,20 @@ def test_gradients_that_are_never_zeroed_explode_for_that_reason() -> None:
     assert "never zeroed" in finding.evidence, describe(path)
     assert "missing-zero-grad" in finding.fix
     assert "learning rate" not in finding.fix and "clip" not in finding.fix
+
+
+@pytest.mark.parametrize(
+    ("script", "line", "step_line"),
+    [
+        ("mt_sequential.py", 15, 14),
+        ("mt_trainer.py", 14, 24),
+        ("mt_resnet_eval_only_once.py", 60, 69),
+    ],
+)
+def test_missing_train_points_at_the_eval_call(script: str, line: int, step_line: int) -> None:
+    """The line to change is the eval() that left the model in eval mode, not the step that shows it."""
+    path = CORPUS / "buggy" / script
+    finding = next(f for f in report_for(path).findings if f.check == "missing-train")
+    assert finding.location.line == line, describe(path)
+    assert [r.line for r in finding.related] == [step_line]
+    assert f"eval() at line {line} put it in eval mode" in finding.evidence
