@@ -55,8 +55,10 @@ def diagnose_file(
         classes: model-only mode: number of classes (cross-entropy on random labels).
         on_progress: called about twice a second with what the run has shown so far.
             Raising KeyboardInterrupt from it stops the script as Ctrl-C does (the report
-            covers the steps seen); any other exception ends the child at once and
-            propagates (the lab's Diagnose screen uses both, from a worker thread).
+            covers the steps seen); it is still called while the script stops, and a
+            second KeyboardInterrupt then ends the wait. Any other exception ends the
+            child at once and propagates (the lab's Diagnose screen uses both, from a
+            worker thread).
 
     Returns:
         The report. Never raises for problems in the user's script: they become its `status`.

@@ -28,6 +28,8 @@ INTERRUPT_GRACE_SECONDS = 10.0
 """After Ctrl-C: how long the child gets to stop the script and write what it saw."""
 POLL_SECONDS = 0.5
 """How often the parent reads the child's latest observations for progress."""
+STOPPING_POLL_SECONDS = 0.1
+"""The same while an interrupted child stops: a caller that left is noticed sooner."""
 
 
 @dataclass(frozen=True)
@@ -155,9 +157,35 @@ def _wait(
         # The child runs in its own session, so the terminal's SIGINT reached only us:
         # pass it on, so that the script stops where it is and the child reports what it saw.
         _signal_group(proc, signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired, KeyboardInterrupt):
-            proc.wait(timeout=INTERRUPT_GRACE_SECONDS)
+        _wait_stopping(proc, out, started, on_progress)
         return False, True
+
+
+def _wait_stopping(
+    proc: subprocess.Popen[bytes],
+    out: Path,
+    started: float,
+    on_progress: Callable[[Progress], None] | None,
+) -> None:
+    """Give an interrupted child up to INTERRUPT_GRACE_SECONDS to report, in short polls.
+
+    `on_progress` is still called between them: a caller that has gone away (the lab's
+    Diagnose screen, left while a script that ignores Ctrl-C keeps training) raises from
+    it, and `run_child` ends the child at once instead of after the whole grace. A second
+    Ctrl-C ends the wait too.
+    """
+    deadline = time.monotonic() + INTERRUPT_GRACE_SECONDS
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            try:
+                proc.wait(timeout=min(STOPPING_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+                return
+            except subprocess.TimeoutExpired:
+                now = time.monotonic()
+                if now >= deadline:
+                    return
+                if on_progress is not None:
+                    on_progress(Progress.of(_read_observations(out), now - started))
 
 
 def run_child(

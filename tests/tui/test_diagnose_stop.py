@@ -109,3 +109,54 @@ async def test_quitting_the_lab_mid_diagnosis_leaves_no_child(lab: Lab, long_scr
         assert diagnose_children()
         await pilot.press("ctrl+c")
     wait_for_no_children()
+
+
+STUBBORN_SCRIPT = """\
+import time
+
+import torch
+
+model = torch.nn.Linear(4, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+x, y = torch.randn(64, 4), torch.randn(64, 1)
+step = 0
+while step < 100_000:
+    try:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        time.sleep(0.01)
+        step += 1
+    except KeyboardInterrupt:
+        print("Ctrl-C ignored")
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.slow
+@pytest.mark.parametrize("leave", ["escape", "ctrl+c"])
+async def test_leaving_after_s_ends_a_script_that_ignores_ctrl_c(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, leave: str
+) -> None:
+    # After `s` the runner gives the script a grace to stop and report; a script that
+    # catches KeyboardInterrupt trains on through it. Leaving the screen (or quitting) must
+    # end the child then, not when the grace is over: made longer than this test's wait, the
+    # child would outlive it
+    import dllab.diagnose.runner as runner
+
+    monkeypatch.setattr(runner, "INTERRUPT_GRACE_SECONDS", 600.0)
+    script = tmp_path / "stubborn.py"
+    script.write_text(STUBBORN_SCRIPT, encoding="utf-8")
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, script)
+        await pilot.press("s")
+        assert "Stopping" in str(screen.query_one("#diag-status", Static).render())
+        await pilot.pause(1.0)  # the child got SIGINT and trains on
+        assert diagnose_children() and screen.report is None
+        await pilot.press(leave)
+        if leave == "escape":
+            await wait_until(pilot, lambda: not isinstance(app.screen, DiagnoseScreen), 10)
+            wait_for_no_children(30)
+    wait_for_no_children(30)

@@ -189,13 +189,20 @@ class DiagnoseScreen(LabScreen):
         from dllab.diagnose.api import diagnose_file
 
         worker = get_current_worker()
+        interrupted = False
 
         def on_progress(progress: Progress) -> None:
-            # Called by `run_child` between its polls of the child, on this thread.
+            # Called by `run_child` between its polls of the child, on this thread, also
+            # while the script stops after `s`: leaving the screen then still ends the
+            # child at once, not after the runner's grace for a script that ignores Ctrl-C
+            nonlocal interrupted
             if worker.is_cancelled:
                 raise DiagnoseAbandoned
             if stop.is_set():
-                raise KeyboardInterrupt  # what Ctrl-C does: the child stops the script, reports
+                if not interrupted:  # once: a second one would cut the child's report short
+                    interrupted = True
+                    raise KeyboardInterrupt  # what Ctrl-C does: the child stops, reports
+                return
             self.post_message(DiagnoseProgress(run, progress))
 
         try:
