@@ -52,6 +52,13 @@ class RunFinished(Message):
 
 
 @dataclass
+class RunRecorded(Message):
+    """A run of this lesson ended and its record is complete (the runs panel re-reads it)."""
+
+    lesson_id: str
+
+
+@dataclass
 class MirrorNotice(Message):
     """A one-line notice from the Visdom mirror (e.g. the server is down)."""
 

@@ -285,3 +285,36 @@ async def _compare_view_two(pilot: Pilot[Any]) -> None:
     await open_panel(pilot)
     await pilot.press("left_square_bracket", "left_square_bracket")
     await pilot.pause()
+
+
+@pytest.mark.slow
+async def test_a_run_that_ends_while_the_panel_is_open_shows_up(lab: Lab, utc: None) -> None:
+    """r, then v mid-run: the run is listed as unfinished; when it ends, the panel shows
+    it completed, with its final value and its whole curve, without being reopened."""
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "k")
+        lesson = app.screen
+        assert isinstance(lesson, LessonScreen)
+        await pilot.press(*"150", "escape", "r")  # 150 steps x 20 ms per arm: ~6 s
+        await wait_until(pilot, lambda: lesson.run is not None and lesson.run.history.version > 0)
+        await pilot.press("v")
+        screen = panel(app)
+        run = lesson.run
+        assert run is not None and run.running
+        assert [r.status for r in screen.records] == ["unfinished"]
+        await wait_until(pilot, lambda: not run.running, 60)
+        await wait_until(
+            pilot,
+            lambda: (
+                [r.status for r in screen.records] == ["completed"]
+                and run.run_id in screen.histories
+            ),
+        )
+        await pilot.pause()
+        table = screen.query_one(DataTable)
+        name, value = str(table.get_row_at(0)[1]), str(table.get_row_at(0)[4])
+        assert "unfinished" not in name and value, (name, value)
+        series = screen.histories[run.run_id].series("fast", "loss")
+        assert series is not None and series.count == 150, "the whole run, not a part"
+        assert legend(screen) == ["steps=150"]

@@ -28,7 +28,14 @@ from dllab.errors import DllabError
 from dllab.tui.bridge import UiSubscriber
 from dllab.tui.i18n import tr
 from dllab.tui.lessontext import LessonText, lesson_markdown
-from dllab.tui.messages import ArmFinished, FirstPoints, HuntChecked, RunBegan, RunFinished
+from dllab.tui.messages import (
+    ArmFinished,
+    FirstPoints,
+    HuntChecked,
+    RunBegan,
+    RunFinished,
+    RunRecorded,
+)
 from dllab.tui.screens.base import LabScreen
 from dllab.tui.widgets.chart import MetricChart
 from dllab.tui.widgets.claim import ClaimView
@@ -421,6 +428,11 @@ class LessonScreen(LabScreen):
     def on_run_finished(self, message: RunFinished) -> None:
         message.stop()
         event = message.event
+        # the record is complete (its writer ran before us): a runs panel open over this
+        # screen shows the finished run now, not when it is opened again
+        for screen in self.app.screen_stack:
+            if screen is not self:
+                screen.post_message(RunRecorded(self.lesson.id))
         if not self._current(event.run):
             return
         self.state = RunState.ended(event.status)

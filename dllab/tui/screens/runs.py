@@ -38,6 +38,7 @@ from dllab.curriculum.model import ChartKind, Lesson, pick
 from dllab.engine.history import RunHistory
 from dllab.engine.records import RunRecord, list_runs
 from dllab.tui.i18n import tr
+from dllab.tui.messages import RunRecorded
 from dllab.tui.screens.base import LabScreen
 from dllab.tui.widgets.keybar import KeyBar
 from dllab.tui.widgets.runschart import RunsChart
@@ -82,6 +83,8 @@ class RunsScreen(LabScreen):
         self.arm_index = 0
         self.log_flipped = False
         self.cursor: int | None = None
+        self.generation = 0
+        """Bumped when the records are re-read: a history read before that is dropped."""
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -229,19 +232,49 @@ class RunsScreen(LabScreen):
         )
 
     # -- reading records -------------------------------------------------------
-    @work(thread=True, group="runs-load", exit_on_error=False)
     def _load(self, run_ids: list[str]) -> None:
-        for run_id in run_ids:
-            if run_id in self.histories:
-                continue
-            record = next(r for r in self.records if r.run_id == run_id)
-            history = load_history(record)
-            self.app.call_from_thread(self._loaded, run_id, history)
+        records = [r for r in self.records if r.run_id in run_ids]
+        self._read(records, self.generation)
 
-    def _loaded(self, run_id: str, history: RunHistory) -> None:
+    @work(thread=True, group="runs-load", exit_on_error=False)
+    def _read(self, records: list[RunRecord], generation: int) -> None:
+        for record in records:
+            if record.run_id in self.histories:
+                continue
+            history = load_history(record)
+            self.app.call_from_thread(self._loaded, record.run_id, history, generation)
+
+    def _loaded(self, run_id: str, history: RunHistory, generation: int) -> None:
+        if generation != self.generation:
+            return  # read before the records changed (a run that was still training)
         self.histories[run_id] = history
         if run_id in self.slots:
             self.redraw()
+
+    def on_run_recorded(self, message: RunRecorded) -> None:
+        """A run of this lesson ended while the panel is open: show it as it ended."""
+        message.stop()
+        if message.lesson_id == self.lesson.id:
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read the lesson's records: new runs are added (chosen while fewer than
+        PRESELECT are), a run that changed (unfinished -> completed) is read again."""
+        before = {r.run_id: r for r in self.records}
+        self.records = list_runs(self.lesson.id)
+        self.generation += 1
+        for record in self.records:
+            old = before.get(record.run_id)
+            if old is None or old.status != record.status or old.result != record.result:
+                self.histories.pop(record.run_id, None)
+                if old is None and len(self.slots) < PRESELECT:
+                    self._choose(record.run_id)
+        kept = {r.run_id for r in self.records}
+        self.slots = {k: v for k, v in self.slots.items() if k in kept}
+        if self.baseline not in kept:
+            self.baseline = None
+        self.refresh_texts()
+        self._load([r.run_id for r in self.records if r.run_id in self.slots])
 
     # -- keys ------------------------------------------------------------------
     def _highlighted(self) -> str | None:
