@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import statistics
 import threading
 import weakref
 from collections.abc import Callable
@@ -49,6 +50,8 @@ class RootModel:
     was_training_at_step: bool = False
     recurrent: dict[int, RecurrentWeight] = field(default_factory=dict)
     """id(nn.RNN submodule) -> its recurrent weights' spectral radius (one entry per layer: the largest)."""
+    init_gain: float | None = None
+    """Median over its weight matrices of std * sqrt(fan_in) at its first call (He init: ~1.41)."""
 
     def info(self) -> ModelInfo:
         return {
@@ -62,6 +65,7 @@ class RootModel:
             "children": [n for n, _ in self.module.named_children()],
             "params": sum(p.numel() for p in self.module.parameters()),
             "recurrent": list(self.recurrent.values()),
+            "init_gain": self.init_gain,
             "module_types": sorted({type(m).__name__ for m in self.module.modules()}),
         }
 
@@ -88,6 +92,8 @@ class Models:
         self.eval_calls: dict[int, tuple[int, tuple[str, int]]] = {}
         """id(module) -> (order, user line) of its latest `eval()` / `train(False)` call."""
         self._eval_order = 0
+        self._dead_at_start: dict[str, dict[str, DeadLayer]] = {}
+        """The forwards before the first optimizer step: units dead there died of the init."""
         self.rnn_outputs: dict[int, tuple[weakref.ref[torch.Tensor], int]] = {}
         """id(hidden state an RNN returned) -> (the tensor, backward() calls before it)."""
 
@@ -161,6 +167,7 @@ class Models:
             location=location or self._user_site(),
         )
         info.recurrent = recurrent_radii(module)
+        info.init_gain = init_gain(module)
         self.roots[id(module)] = info
         return info
 
@@ -206,13 +213,29 @@ class Models:
                 self._dead_windows[name] = _dead_summary(probe)
                 probe.reset()
 
+    def note_dead_at_start(self) -> None:
+        """After the first optimizer step: what the forwards before it saw (no update yet)."""
+        if self._dead_at_start:
+            return
+        for name, probe in self._probes():
+            if probe.samples_seen:
+                self._dead_at_start[name] = _dead_summary(probe)
+        self._dead_at_start.setdefault("", {})  # taken, even when nothing was seen
+
     def dead_units(self) -> dict[str, dict[str, DeadLayer]]:
         result: dict[str, dict[str, DeadLayer]] = {}
         for name, probe in self._probes():
             current = _dead_summary(probe) if probe.samples_seen else {}
             window = self._dead_windows.get(name, {})
             # The open window when it has enough samples, else the last complete one.
-            result[name] = current if probe.samples_seen >= 256 or not window else window
+            result[name] = dict(current if probe.samples_seen >= 256 or not window else window)
+            for layer, start in self._dead_at_start.get(name, {}).items():
+                if layer in result[name]:
+                    result[name][layer] = {
+                        **result[name][layer],
+                        "start_fraction": start["fraction"],
+                        "start_samples": start["samples"],
+                    }
         for info in self.roots.values():
             for layer, data in result.get(info.name, {}).items():
                 try:
@@ -234,6 +257,28 @@ def _dead_summary(probe: DeadUnitProbe) -> dict[str, DeadLayer]:
         }
         for layer in fractions
     }
+
+
+def init_gain(model: nn.Module) -> float | None:
+    """Median std * sqrt(fan_in) of the model's weight matrices and kernels, as they are now.
+
+    At a model's first call that is its initialization: ~1.41 for He (Kaiming) init,
+    ~0.58 for PyTorch's default Linear/Conv init, 1.0 for "std = 1/sqrt(fan_in)".
+    """
+    gains = []
+    with torch.no_grad(), torch._C.DisableTorchFunction():
+        for sub in model.modules():
+            weight = getattr(sub, "weight", None)
+            if not isinstance(sub, (nn.Linear, nn.modules.conv._ConvNd)):
+                continue
+            if not isinstance(weight, torch.Tensor) or weight.dim() < 2 or weight.numel() < 4:
+                continue
+            if weight.is_meta or not weight.dtype.is_floating_point:
+                continue
+            fan_in = weight[0].numel()
+            gains.append(float(weight.detach().float().std()) * fan_in**0.5)
+    gains = [g for g in gains if g == g]  # NaN weights say nothing
+    return statistics.median(gains) if gains else None
 
 
 def recurrent_radii(model: nn.Module) -> dict[int, RecurrentWeight]:

@@ -90,6 +90,8 @@ class Recorder:
         self.last_event = "step"
         self.grads.after_step(optimizer)
         self.ddp.after_step(optimizer)
+        if self.steps == 1:
+            self.models.note_dead_at_start()
         if self.steps % 10 == 0:
             self.losses.check_alive(self.steps)
             if self.steps <= DENSE_DEAD_STEPS or self.steps % 100 == 0:

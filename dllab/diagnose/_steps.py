@@ -48,6 +48,8 @@ class _Optimizer:
     lr: float | None
     where: tuple[str, int] | None
     weight_decay: float | None = None
+    momentum: float | None = None
+    line_search: str | None = None
     steps: int = 0
     params: int = 0
     frozen: int = 0
@@ -62,6 +64,8 @@ class _Optimizer:
             "type": self.type,
             "lr": self.lr,
             "weight_decay": self.weight_decay,
+            "momentum": self.momentum,
+            "line_search": self.line_search,
             "file": self.where[0] if self.where else None,
             "line": self.where[1] if self.where else None,
             "steps": self.steps,
@@ -143,6 +147,12 @@ class Gradients:
                 type(optimizer).__name__, _lr(optimizer), where, _lr(optimizer, "weight_decay")
             )
             recipe.params = sum(len(g["params"]) for g in optimizer.param_groups)
+            # What sizes its steps besides lr: advice on the learning rate depends on them.
+            recipe.momentum = _lr(optimizer, "momentum")
+            search = (
+                optimizer.param_groups[0].get("line_search_fn") if optimizer.param_groups else None
+            )
+            recipe.line_search = search if isinstance(search, str) else None
         return recipe
 
     def optimizer_records(self, models: list[RootModel] | None = None) -> list[OptimizerInfo]:

@@ -144,10 +144,11 @@ ModelInfo = TypedDict(
         "mode_modules": list[str],  # Dropout/BatchNorm submodules (mode changes results)
         "children": list[str],
         "params": int,
-        "recurrent": list[RecurrentWeight],
-        "module_types": list[
-            str
-        ],  # class names of its submodules (what the code already uses)  # square recurrent weights (nn.RNN) at the first forward
+        "recurrent": list[
+            RecurrentWeight
+        ],  # square recurrent weights (nn.RNN) at the first forward
+        "module_types": list[str],  # class names of its submodules (what the code already uses)
+        "init_gain": float | None,  # median std*sqrt(fan_in) of its weights at the first call
     },
 )
 """A model: a module with parameters called at the top level."""
@@ -162,6 +163,10 @@ class OptimizerInfo(TypedDict):
     """The first parameter group's learning rate at the first step."""
     weight_decay: float | None
     """The first parameter group's weight decay (None: the optimizer has none)."""
+    momentum: float | None
+    """The first parameter group's momentum (SGD, RMSprop; None: the optimizer has none)."""
+    line_search: str | None
+    """LBFGS's `line_search_fn` (None: no line search, or not LBFGS)."""
     file: str | None
     line: int | None
     """Where the user's code built it (else where it first stepped)."""
@@ -279,6 +284,9 @@ class DeadLayer(TypedDict, total=False):
     samples: int
     type: str
     """The layer's module class (`ReLU`, …; `?` when unknown)."""
+    start_fraction: float
+    """Share of units that never fired over the forwards before the first optimizer step."""
+    start_samples: int
 
 
 class ZeroGradStats(TypedDict):

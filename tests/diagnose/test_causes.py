@@ -106,7 +106,7 @@ def test_non_finite_after_an_explosion_points_at_the_explosion() -> None:
         {**nan, "optimizers": [optimizer("Adam", 0.01)], "sites": {"clip": [{"count": 3}]}},
         "non-finite",
     )
-    assert "Adam's learning rate (now 0.01)" in alone
+    assert "Adam's learning rate from 0.01 to 0.001" in alone
     assert "clip" not in alone.lower()  # it already clips
 
 
@@ -171,6 +171,55 @@ def test_dead_relu_fix_never_adds_batchnorm_to_a_model_that_has_it() -> None:
     with_bn = fix({**dead, "models": [model(["Linear", "ReLU", "BatchNorm1d"])]}, "dead-relu")
     assert "BatchNorm" not in with_bn
     assert "BatchNorm" in fix({**dead, "models": [model(["Linear", "ReLU"])]}, "dead-relu")
+
+
+def dead_fix(layer: dict[str, object], **extra: object) -> tuple[str, str]:
+    dead = {
+        "Net": {"act2": {"fraction": 0.95, "units": 64, "samples": 512, "type": "ReLU", **layer}}
+    }
+    found = next(
+        f for f in dynamic_report({"dead_units": dead, **extra}).findings if f.check == "dead-relu"
+    )
+    return found.evidence, found.fix
+
+
+def test_dead_relu_fix_fits_the_optimizer_its_rate_and_the_layer() -> None:
+    _, adadelta = dead_fix({}, optimizers=[optimizer("Adadelta", 50.0)], models=[model(["ReLU"])])
+    assert "Adadelta's lr from 50 to 1 or below" in adadelta
+    assert "Adam" not in adadelta.replace("Adadelta", "")
+    assert "replace the ReLU act2 with LeakyReLU" in adadelta
+    _, adam = dead_fix({}, optimizers=[optimizer("Adam", 1e-3)], models=[model(["ReLU"])])
+    assert "from 0.001 to ~0.0001" in adam and "to 0.001" not in adam
+
+
+def test_dead_relu_never_suggests_he_init_to_a_he_initialized_model() -> None:
+    he = {**model(["Linear", "ReLU"]), "init_gain": 1.41}
+    _, fix = dead_fix({}, optimizers=[optimizer("SGD", 0.5)], models=[he])
+    assert "Kaiming" not in fix and "SGD's learning rate from 0.5" in fix
+    default = {**model(["Linear", "ReLU"]), "init_gain": 0.58}
+    _, fix = dead_fix({}, optimizers=[optimizer("SGD", 0.5)], models=[default])
+    assert "Kaiming (He) init" in fix and "std 0.58/sqrt(fan_in)" in fix
+
+
+def test_units_dead_before_the_first_step_are_not_blamed_on_the_learning_rate() -> None:
+    at_start = {"start_fraction": 1.0, "start_samples": 128}
+    evidence, fix = dead_fix(at_start, optimizers=[optimizer("SGD", 0.05)], models=[model([])])
+    assert "already 100% dead on the 128 samples before the first optimizer step" in evidence
+    assert "learning rate" not in fix and "negative biases" in fix
+    died = {"start_fraction": 0.02, "start_samples": 128}
+    evidence, fix = dead_fix(died, optimizers=[optimizer("SGD", 0.5)], models=[model([])])
+    assert "died during training" in evidence and "SGD's learning rate from 0.5" in fix
+
+
+def test_non_finite_before_any_update_is_not_blamed_on_the_learning_rate() -> None:
+    first = {
+        "nonfinite": {"loss": {"step": 0, "value": "inf"}},
+        "optimizers": [optimizer("SGD", 0.1)],
+    }
+    finding = next(f for f in dynamic_report(first).findings if f.check == "non-finite")
+    assert "before the first optimizer step" in finding.evidence
+    assert "learning rate" not in finding.fix and "clip" not in finding.fix
+    assert "Guard log" in finding.fix
 
 
 def scheduled(steps: int, sched_steps: int, low: int | None) -> list[str]:

@@ -271,3 +271,42 @@ def test_missing_train_points_at_the_eval_call(script: str, line: int, step_line
     assert finding.location.line == line, describe(path)
     assert [r.line for r in finding.related] == [step_line]
     assert f"eval() at line {line} put it in eval mode" in finding.evidence
+
+
+@pytest.mark.parametrize(
+    ("script", "check", "says", "never"),
+    [
+        # Adadelta's lr is a scale factor: no Adam range, no warm-up advice beyond its StepLR
+        (
+            "dead_adadelta_high_lr.py",
+            "dead-relu",
+            ["Adadelta's lr from 50 to 1 or below"],
+            ["Adam"],
+        ),
+        # He init and momentum already there: not suggested again, the momentum is named
+        (
+            "dead_sgd_momentum_he_init.py",
+            "dead-relu",
+            ["SGD's learning rate from 0.5 to 0.1", "momentum 0.9", "relu2"],
+            ["Kaiming", "He init"],
+        ),
+        ("dead_small_iris.py", "dead-relu", ["SGD's learning rate from 2 to 0.1"], ["Adam"]),
+        # dead before any update (a -20 bias): not the learning rate
+        ("dead_sequential.py", "dead-relu", ["negative biases"], ["learning rate"]),
+        ("dead_functional.py", "dead-relu", ["negative biases"], ["learning rate"]),
+        ("dead_module_high_lr.py", "dead-relu", ["Adam's learning rate from 0.5 to 0.001"], []),
+        # log(0) on the first forward, before any step: neither the rate nor clipping
+        ("nan_log.py", "non-finite", ["Guard log"], ["learning rate", "clip"]),
+        ("expl_functional.py", "exploding-gradients", ["SGD's learning rate from 0.5 to 0.1"], []),
+    ],
+)
+def test_the_fix_fits_what_the_run_used(
+    script: str, check: str, says: list[str], never: list[str]
+) -> None:
+    """The optimizer, its learning rate, the init and the layer the run showed, nothing it already does."""
+    path = CORPUS / "buggy" / script
+    finding = next((f for f in report_for(path).findings if f.check == check), None)
+    assert finding is not None, describe(path)
+    assert [s for s in says if s not in finding.fix] == [], finding.fix
+    assert [n for n in never if n in finding.fix.replace("Adadelta", "")] == [], finding.fix
+

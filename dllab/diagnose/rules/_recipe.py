@@ -41,12 +41,71 @@ def clips(ctx: Context) -> bool:
     return bool(ctx.sites(Event.CLIP))
 
 
-def lower_lr(opt: OptimizerInfo | None) -> str:
-    """`lower Adam's learning rate (now 0.01), e.g. to 0.001`, or a plain `lower the learning rate`."""
+USUAL_LR: dict[str, tuple[float, str]] = {
+    "SGD": (0.1, "the usual range is 0.01-0.1"),
+    "Adam": (1e-3, "its default"),
+    "AdamW": (1e-3, "its default"),
+    "NAdam": (2e-3, "its default"),
+    "RAdam": (1e-3, "its default"),
+    "Adamax": (2e-3, "its default"),
+    "SparseAdam": (1e-3, "its default"),
+    "RMSprop": (1e-3, "the usual range is 1e-4 to 1e-3"),
+    "Adagrad": (1e-2, "its default"),
+    "Adadelta": (1.0, "its default"),
+}
+"""Per optimizer: the top of the range its learning rate usually trains in, and where that comes from.
+
+Above it, the advice names that value; at or below it, the run itself showed the
+rate too high for this model, so the advice is relative (a tenth of it).
+"""
+
+
+WARMUP_SCHEDULERS = {"OneCycleLR", "LinearLR", "LambdaLR", "SequentialLR", "ChainedScheduler"}
+"""Schedulers that warm up (OneCycleLR always; the others are how warm-ups are written)."""
+
+
+def warms_up(opt: OptimizerInfo | None) -> bool:
+    """The optimizer has a scheduler that (may) already warm its learning rate up."""
+    return opt is not None and any(
+        s.get("type") in WARMUP_SCHEDULERS for s in opt.get("schedulers") or []
+    )
+
+
+def lr_advice(opt: OptimizerInfo | None) -> str:
+    """How to lower the learning rate, phrased for the optimizer the run used.
+
+    Never a value the code already has: a rate above its optimizer's usual range is
+    brought to the top of it, one within the range to a tenth. Adadelta's lr is a
+    scale factor (default 1.0) on the step it sizes itself, SGD's momentum multiplies
+    each step, LBFGS without a line search takes lr-sized raw steps. An optimizer not
+    listed gets the relative advice. `""` when the rate is already 0.
+    """
     if opt is None or opt.get("lr") is None:
         return "lower the learning rate"
-    lr = float(opt["lr"])  # type: ignore[arg-type]
-    return f"lower {opt['type']}'s learning rate (now {lr:g}), e.g. to {lr / 10:g}"
+    name, lr = opt["type"], float(opt["lr"])  # type: ignore[arg-type]
+    if not lr > 0:
+        return ""
+    tenth = f"~{lr / 10:.2g}"
+    if name == "LBFGS":
+        if opt.get("line_search"):
+            return f"lower LBFGS's lr (where its line search starts) from {lr:g} to {tenth}"
+        return (
+            f"give LBFGS line_search_fn='strong_wolfe', so that it sizes each step itself "
+            f"(without it every step is lr={lr:g} times the raw direction), or lower its lr to {tenth}"
+        )
+    usual = USUAL_LR.get(name)
+    if usual is None:
+        return f"lower {name}'s learning rate from {lr:g} to {tenth}"
+    top, why = usual
+    if name == "Adadelta":  # its lr multiplies a step it sizes itself; 1.0 is no step size
+        target = f"{top:g} or below" if lr > top else tenth
+        return f"lower Adadelta's lr from {lr:g} to {target} (it scales the step Adadelta sizes itself; its default is 1.0)"
+    target = f"{top:g} ({why}) or below" if lr > top else tenth
+    text = f"lower {name}'s learning rate from {lr:g} to {target}"
+    momentum = opt.get("momentum")
+    if name == "SGD" and isinstance(momentum, float) and 0.5 <= momentum < 1:
+        text += f"; with momentum {momentum:g} each step is ~{1 / (1 - momentum):.0f}x lr"
+    return text
 
 
 def sentence(parts: list[str]) -> str:

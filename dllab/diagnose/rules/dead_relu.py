@@ -10,9 +10,16 @@ reported above 50% dead units; above 90% the network is mostly constant: error.
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
-from dllab.diagnose.observations import Field
+from dllab.diagnose.observations import DeadLayer, Field
 from dllab.diagnose.rules._base import Context, Rule
-from dllab.diagnose.rules._recipe import NORMALIZATION, module_types
+from dllab.diagnose.rules._recipe import (
+    NORMALIZATION,
+    lr_advice,
+    module_types,
+    optimizer_in_use,
+    sentence,
+    warms_up,
+)
 
 ZERO_GRADIENT_TYPES = {"ReLU", "ReLU6"}
 """Only these can kill a unit: LeakyReLU, GELU, ELU, SiLU… still pass gradient for negative inputs."""
@@ -21,29 +28,48 @@ WARN_FRACTION = 0.5
 ERROR_FRACTION = 0.9
 
 
-ADAPTIVE = {"Adam", "AdamW", "NAdam", "RAdam", "Adamax"}
-"""Optimizers for which lr <= 1e-3 is the usual safe range."""
+START_SAMPLES = 16
+"""Samples before the first update needed to call a layer dead from the start."""
+HE_GAIN = 1.2
+"""A model whose weights start at std * sqrt(fan_in) >= this already has He-scale init (He: 1.41)."""
 
 
-def fix_for(ctx: Context) -> str:
-    """The fix that fits the run: the optimizer and learning rate it actually used."""
-    opts = [o for o in ctx.get(Field.OPTIMIZERS, []) if o.get("steps")]
-    has_norm = bool(module_types(ctx) & NORMALIZATION)
-    tail = (
-        "use Kaiming init or LeakyReLU/GELU"
-        + ("" if has_norm else ", or add BatchNorm")
-        + "; check for large negative biases."
+def dead_from_start(layer: DeadLayer) -> bool:
+    """Mostly dead already on the forwards before the first optimizer step: the init did it."""
+    return (
+        layer.get("start_samples", 0) >= START_SAMPLES
+        and layer.get("start_fraction", 0.0) > WARN_FRACTION
     )
-    if not opts or opts[0].get("lr") is None:
-        return "Lower the learning rate or add warmup; " + tail
-    name, lr = opts[0]["type"], float(opts[0]["lr"])
-    if name in ADAPTIVE and lr > 1e-3:
-        step = f"lower {name}'s learning rate from {lr:g} to 1e-3 or below"
-    elif name in ADAPTIVE:
-        step = f"{name}'s learning rate ({lr:g}) is already moderate: add warmup"
+
+
+def fix_for(ctx: Context, model: str, layer: str, from_start: bool) -> str:
+    """The fix that fits the run: the optimizer and learning rate it used, its init, the layer."""
+    opt = optimizer_in_use(ctx)
+    info = next((m for m in ctx.models() if m["name"] == model), None)
+    gain = info.get("init_gain") if info else None
+    fixes = []
+    if from_start:
+        # Before any update: neither the learning rate nor the optimizer can be the cause.
+        fixes.append(
+            "the units were dead before the first update, so look at how the layer before them is initialized: "
+            "large negative biases (start them at 0) or an input far off zero (normalize it)"
+        )
     else:
-        step = f"lower {name}'s learning rate (now {lr:g}), e.g. to {lr / 10:g}, or add warmup"
-    return f"{step[0].upper()}{step[1:]}; {tail}"
+        fixes.append(lr_advice(opt))
+        if opt is not None and not warms_up(opt):
+            fixes.append("or add a warmup")
+    if not from_start and (gain is None or gain < HE_GAIN):
+        shown = f" (its weights start at std {gain:.2f}/sqrt(fan_in))" if gain is not None else ""
+        fixes.append(f"use Kaiming (He) init for the layers before ReLUs{shown}")
+    where = (
+        "" if model == "functional" else f"at index {layer} " if layer.isdigit() else f"{layer} "
+    )
+    fixes.append(
+        f"replace the ReLU {where}with LeakyReLU(0.01) or GELU, which pass a gradient below 0"
+    )
+    if not module_types(ctx) & NORMALIZATION and model != "functional":
+        fixes.append("or add BatchNorm before it")
+    return sentence(fixes)
 
 
 class DeadRelu(Rule):
@@ -82,6 +108,15 @@ class DeadRelu(Rule):
                 for n, d in bad[:4]
             ]
             severity = Severity.ERROR if worst["fraction"] >= ERROR_FRACTION else Severity.WARNING
+            from_start = dead_from_start(worst)
+            if from_start:
+                parts.append(
+                    f"{name} was already {worst['start_fraction']:.0%} dead on the {worst['start_samples']:,} samples before the first optimizer step"
+                )
+            elif worst.get("start_samples", 0) >= START_SAMPLES:
+                parts.append(
+                    f"{name} was {worst['start_fraction']:.0%} dead before the first optimizer step: its units died during training"
+                )
             if model == "functional":
                 line = name.rsplit(" ", 1)[-1]
                 location = ctx.at(int(line)) if line.isdigit() else ctx.at(None)
@@ -93,7 +128,7 @@ class DeadRelu(Rule):
                     f"Dead units in {model if model != 'functional' else 'functional activations'}: {len(bad)} activation layer(s) are mostly inactive.",
                     "; ".join(parts),
                     location,
-                    fix_for(ctx),
+                    fix_for(ctx, model, name, from_start),
                     confirmed=True,
                 )
             )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule
+from dllab.diagnose.rules._recipe import lr_advice, optimizer_in_use
 from dllab.diagnose.rules.missing_zero_grad import gradients_accumulate
 
 WARN_GROWTH = 100.0
@@ -84,15 +85,19 @@ def _causes(ctx: Context, found: Explosion) -> tuple[list[str], list[str]]:
         fixes.append(recurrent[1])
     if found.at_init and recurrent is None:
         points.append("it was out of range from the first step: the initialization scale")
+        gains = [float(g) for m in ctx.models() if (g := m.get("init_gain"))]
+        if gains and max(gains) > 3:
+            points.append(
+                f"its weights start at std {max(gains):.3g}/sqrt(fan_in) (He init: 1.41, PyTorch's default: 0.58)"
+            )
         fixes.append(
             "use the default or Kaiming/Xavier init (weights std ~ 1/sqrt(fan_in)), not std=1; add normalization for deep stacks"
         )
-    opts = [o for o in ctx.get(Field.OPTIMIZERS, []) if o.get("steps")]
-    if opts and opts[0].get("lr") is not None:
-        name, lr = opts[0]["type"], float(opts[0]["lr"])
-        points.append(f"{name} with lr={lr:g}")
+    opt = optimizer_in_use(ctx)
+    if opt is not None and opt.get("lr") is not None:
+        points.append(f"{opt['type']} with lr={float(opt['lr']):g}")  # type: ignore[arg-type]
         if not found.at_init and not gradients_accumulate(ctx):
-            fixes.append(f"lower {name}'s learning rate (now {lr:g}), e.g. to {lr / 10:g}")
+            fixes.append(lr_advice(opt))
     if not ctx.sites(Event.CLIP):
         points.append("no gradient clipping")
         if not gradients_accumulate(ctx):  # clipping would only hide that sum
@@ -166,7 +171,9 @@ class ExplodingGradients(Rule):
                 "Exploding gradients: the gradient norm grows without bound.",
                 evidence,
                 ctx.site_location(steps[0]) if steps else ctx.model_location(),
-                _sentence("; ".join(fixes) or "lower the learning rate and clip gradients"),
+                _sentence(
+                    "; ".join(f for f in fixes if f) or "lower the learning rate and clip gradients"
+                ),
                 confirmed=True,
             )
         ]

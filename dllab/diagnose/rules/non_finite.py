@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from dllab.diagnose.findings import Finding, Severity
-from dllab.diagnose.observations import Event, Field
+from dllab.diagnose.observations import Event, Field, NonFiniteInfo
 from dllab.diagnose.rules._base import Context, Rule
-from dllab.diagnose.rules._recipe import clips, lower_lr, optimizer_in_use, sentence
+from dllab.diagnose.rules._recipe import clips, lr_advice, optimizer_in_use, sentence
 from dllab.diagnose.rules.exploding_gradients import explosion
+
+
+def before_any_update(bad: NonFiniteInfo) -> bool:
+    """The first NaN/Inf came before the first optimizer step changed a weight.
+
+    A loss's step counts the steps done before it; a gradient's, the step it was about to make.
+    """
+    loss, grad = bad.get("loss"), bad.get("grad")
+    return (loss is not None and int(loss["step"]) == 0) or (
+        loss is None and grad is not None and int(grad["step"]) <= 1
+    )
 
 
 class NonFinite(Rule):
@@ -56,9 +67,18 @@ class NonFinite(Rule):
         anomaly = "torch.autograd.set_detect_anomaly(True) finds the op that first produced it"
         if cause is not None:
             fixes = ["fix its cause, the exploding gradients (see that finding's fix)", anomaly]
+        elif before_any_update(bad):
+            parts.append(
+                "before the first optimizer step: no update made it, the learning rate cannot be the cause"
+            )
+            fixes = [
+                "guard log/sqrt/division against 0 (F.log_softmax / F.cross_entropy, an eps)",
+                "check the inputs and targets for NaN/Inf (torch.isfinite(x).all())",
+                anomaly,
+            ]
         else:
             fixes = [
-                lower_lr(optimizer_in_use(ctx)),
+                lr_advice(optimizer_in_use(ctx)),
                 ""
                 if clips(ctx)
                 else "clip gradients (clip_grad_norm_ between backward() and step())",
