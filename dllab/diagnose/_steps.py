@@ -280,9 +280,23 @@ class Gradients:
         """Parameters that received gradients but belong to no optimizer that stepped."""
         if not self.optimizers:
             return []
+        current = {id(p) for info in models for p in info.module.parameters()}
+        # An optimizer holding only a replaced module's tensors (never a gradient, in no model
+        # now): the model it was built for is the one no optimizer holds any more.
+        orphaned = any(
+            held
+            and all(
+                p.requires_grad and id(p) not in current and id(p) not in recipe.had_grad
+                for p in held
+            )
+            for key, held in self.optimizers.items()
+            if (recipe := self._recipes.get(key)) is not None
+        )
         found: list[UntrainedParams] = []
         for info in models:
-            if info.param_ids.isdisjoint(self.optim_params):
+            # A model no optimizer holds is not meant to train (a teacher, a loss network),
+            # unless an optimizer was left holding only what it replaced.
+            if info.param_ids.isdisjoint(self.optim_params) and not orphaned:
                 continue
             names = [
                 n

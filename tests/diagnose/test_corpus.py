@@ -310,3 +310,30 @@ def test_the_fix_fits_what_the_run_used(
     assert [s for s in says if s not in finding.fix] == [], finding.fix
     assert [n for n in never if n in finding.fix.replace("Adadelta", "")] == [], finding.fix
 
+
+@pytest.mark.parametrize(
+    ("script", "line", "holds", "module"),
+    [
+        # frozen backbone, optimizer from the trainable ones (the old fc), then the new fc
+        ("ft_filter_before_new_head.py", 30, "SGD holds 2 parameter tensors", "TinyResNet.fc"),
+        # a trainer builds it from filter(...) first; freezing and the new head come after
+        ("ft_trainer_filter_then_freeze.py", 30, "AdamW holds 8 parameter tensors", "Model.head"),
+    ],
+)
+def test_an_optimizer_built_before_the_new_head_is_an_error_at_its_line(
+    script: str, line: int, holds: str, module: str
+) -> None:
+    """How many tensors it holds, how many got a gradient, which module trains nothing, and the rebuild."""
+    path = CORPUS / "buggy" / script
+    report = report_for(path)
+    nothing = next((f for f in report.findings if f.check == "optimizer-updates-nothing"), None)
+    assert nothing is not None, describe(path)
+    assert nothing.severity.value == "error" and nothing.location.line == line, describe(path)
+    assert f"{holds} and none got a gradient" in nothing.evidence
+    assert f"{module} trains nothing" in nothing.evidence
+    frozen = next(f for f in report.findings if f.check == "frozen-parameters")
+    assert frozen.severity.value == "error" and frozen.location.line == line
+    assert (
+        "filter(lambda p: p.requires_grad" in frozen.fix
+        and "Build the optimizer after" in frozen.fix
+    )

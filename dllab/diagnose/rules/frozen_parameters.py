@@ -16,6 +16,29 @@ from dllab.diagnose.observations import Event, Field, OptimizerInfo
 from dllab.diagnose.rules._base import Context, Rule, plural
 
 
+def owning_modules(params: list[str]) -> list[str]:
+    """The submodules (qualified names, first-seen order) that hold these parameter names."""
+    return list(dict.fromkeys(n.rsplit(".", 1)[0] if "." in n else "(top level)" for n in params))
+
+
+def attribute(owner: str, module: str) -> str:
+    """`fc` -> `model.fc`, `features.3` -> `model.features[3]` (how the code reaches it)."""
+    parts = [f"[{p}]" if p.isdigit() else f".{p}" for p in module.split(".")]
+    return owner + "".join(parts)
+
+
+def rebuild_fix(opt: OptimizerInfo | None, modules: list[str]) -> str:
+    """Build the optimizer once `modules` are attached, from what trains, as the user's own call."""
+    what = " and ".join(attribute("model", m) for m in modules[:2]) if modules else "the new head"
+    call = f"torch.optim.{opt['type']}" if opt else "torch.optim.Adam"
+    lr = f"lr={float(opt['lr']):g}" if opt and opt.get("lr") is not None else "lr=..."  # type: ignore[arg-type]
+    return (
+        f"Build the optimizer after {what} is attached, over the parameters that train: "
+        f"{call}(filter(lambda p: p.requires_grad, model.parameters()), {lr}); "
+        "or give each part its own parameter group."
+    )
+
+
 def wrong_parameters(optimizers: list[OptimizerInfo]) -> OptimizerInfo | None:
     """An optimizer that stepped holding frozen or stale tensors that never got a gradient."""
     for opt in optimizers:
@@ -54,10 +77,20 @@ class FrozenParameters(Rule):
                     kinds.append(f"{plural(culprit['frozen'], 'frozen tensor')}")
                 if culprit.get("stale"):
                     kinds.append(f"{plural(culprit['stale'], 'tensor')} no longer in the model")
-                evidence += f"; the {culprit['type']} built here holds {plural(no_grad, 'tensor')} that never got a gradient ({', '.join(kinds)})"
+                modules = owning_modules(item["params"])
+                held = (
+                    f"the {culprit['type']} built here holds {plural(culprit['params'], 'tensor')}"
+                )
+                got = (
+                    " and none got a gradient"
+                    if not culprit["with_grad"]
+                    else f", {culprit['with_grad']:,} of which got a gradient; {no_grad:,} never did"
+                )
+                trains = ", ".join(attribute(item["model"], m) for m in modules[:3])
+                evidence += f"; {held}{got}: {', '.join(kinds)}; {trains} trains nothing"
                 severity = Severity.ERROR
                 location = Location(ctx.display_path(culprit["file"]), culprit["line"])
-                fix = "Attach the new head before building the optimizer, then give it the parameters that train: filter(lambda p: p.requires_grad, model.parameters()), or one parameter group per part with its own lr."
+                fix = rebuild_fix(culprit, modules)
             else:
                 severity = Severity.WARNING
                 stepped = [o for o in ctx.get(Field.OPTIMIZERS) or [] if o["steps"]]

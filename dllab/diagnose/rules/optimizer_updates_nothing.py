@@ -20,12 +20,9 @@ from dataclasses import replace
 from dllab.diagnose.findings import Finding, Location, Severity
 from dllab.diagnose.observations import Field
 from dllab.diagnose.rules._base import Context, Rule, plural
+from dllab.diagnose.rules.frozen_parameters import attribute, owning_modules, rebuild_fix
 
 MIN_STEPS = 2
-REBUILD_FIX = (
-    "Attach the new head first, then build the optimizer over what should train: "
-    "torch.optim.Adam(filter(lambda p: p.requires_grad, model.parameters()), lr=...)."
-)
 
 
 class OptimizerUpdatesNothing(Rule):
@@ -42,22 +39,29 @@ class OptimizerUpdatesNothing(Rule):
             if opt["steps"] < MIN_STEPS or not opt["params"] or opt["with_grad"]:
                 continue
             name, n, steps = opt["type"], opt["params"], plural(opt["steps"], "step")
-            outside = ""
+            outside, modules = "", []
             if untrained:
                 first = untrained[0]
-                outside = f"; meanwhile {', '.join(first['params'][:2])} of {first['model']} had gradients that no optimizer applied"
-            lesson = "transfer-learning"
-            if opt["frozen"] == n:
-                evidence = f"all {plural(n, 'parameter tensor')} {name} holds have requires_grad=False, over {steps}{outside}"
-                fix = REBUILD_FIX
-            elif opt.get("stale") and untrained:
-                which = (
-                    f"all {plural(n, 'parameter tensor')}"
-                    if opt["stale"] == n
-                    else f"{opt['stale']:,} of the {plural(n, 'parameter tensor')}"
+                modules = owning_modules(first["params"])
+                outside = (
+                    f"; meanwhile {', '.join(first['params'][:2])} of {first['model']} had gradients that no optimizer applied: "
+                    f"{', '.join(attribute(first['model'], m) for m in modules[:3])} trains nothing"
                 )
-                evidence = f"{which} {name} holds are no longer part of the model (a module replaced after the optimizer was built) and never got a gradient in {steps}{outside}"
-                fix = REBUILD_FIX
+            lesson = "transfer-learning"
+            stale = opt.get("stale") or 0
+            if opt["frozen"] == n or (stale and untrained and opt["frozen"] + stale >= n):
+                kinds = []
+                if opt["frozen"]:
+                    kinds.append(f"{opt['frozen']:,} have requires_grad=False")
+                if stale:
+                    kinds.append(
+                        f"{stale:,} are no longer part of the model (a module replaced after the optimizer was built)"
+                    )
+                evidence = f"{name} holds {plural(n, 'parameter tensor')} and none got a gradient in {steps}: {', '.join(kinds)}{outside}"
+                fix = rebuild_fix(opt, modules)
+            elif stale and untrained:
+                evidence = f"{name} holds {plural(n, 'parameter tensor')} and none got a gradient in {steps}: {stale:,} of them are no longer part of the model (a module replaced after the optimizer was built){outside}"
+                fix = rebuild_fix(opt, modules)
             else:
                 evidence = f"{name} holds {plural(n, 'parameter tensor')} that require grad, and none received a gradient in {steps}: the loss does not depend on them"
                 fix = "Keep the path from these parameters to the loss inside autograd: no .detach(), .item(), .data, .numpy() or torch.tensor(...) on the way."
