@@ -74,6 +74,75 @@ _DROPOUTS = {
     F.feature_alpha_dropout,
 }
 
+_QUIET_WEIGHTED = frozenset(
+    {
+        nn.Linear,
+        nn.Conv1d,
+        nn.Conv2d,
+        nn.Conv3d,
+        nn.ConvTranspose1d,
+        nn.ConvTranspose2d,
+        nn.ConvTranspose3d,
+        nn.Embedding,
+        nn.LayerNorm,
+        nn.GroupNorm,
+        nn.BatchNorm1d,
+        nn.BatchNorm2d,
+        nn.BatchNorm3d,
+    }
+)
+_QUIET_PLAIN = frozenset(
+    {
+        nn.ReLU,
+        nn.ReLU6,
+        nn.LeakyReLU,
+        nn.GELU,
+        nn.SiLU,
+        nn.ELU,
+        nn.Tanh,
+        nn.Sigmoid,
+        nn.Dropout,
+        nn.Dropout1d,
+        nn.Dropout2d,
+        nn.Dropout3d,
+        nn.MaxPool1d,
+        nn.MaxPool2d,
+        nn.MaxPool3d,
+        nn.AvgPool1d,
+        nn.AvgPool2d,
+        nn.AvgPool3d,
+        nn.AdaptiveAvgPool1d,
+        nn.AdaptiveAvgPool2d,
+        nn.AdaptiveAvgPool3d,
+        nn.Flatten,
+        nn.Identity,
+    }
+)
+"""torch's own leaf modules (exact types, not user subclasses) whose forward calls nothing the
+mode reads: one torch function (`F.linear`, `F.conv2d`, ...), or a ReLU/dropout that the mode
+ignores when a module calls it (the module hooks see those). Their forwards run without the mode,
+which saves its dispatch on most of a model's ops. Softmax (implicit `dim`), losses, containers
+and recurrent layers are not among them."""
+_PLAIN_TENSORS = (torch.Tensor, nn.Parameter, type(None))
+
+
+def _quiet_leaf(module: nn.Module, args: tuple[Any, ...]) -> bool:
+    """A torch leaf module called on one plain tensor: nothing in its forward needs the mode.
+
+    Their forwards all take the one input. Tensor subclasses (their own `__torch_function__`),
+    an input passed by keyword (a global pre-hook cannot see it) and anything else unusual
+    keep the mode, since switching torch functions off would switch theirs off too.
+    """
+    if len(args) != 1 or type(args[0]) not in _PLAIN_TENSORS[:2]:
+        return False
+    kind = type(module)
+    if kind in _QUIET_PLAIN:
+        return True
+    if kind not in _QUIET_WEIGHTED:
+        return False
+    bias = getattr(module, "bias", None)  # nn.Embedding has none
+    return type(module.weight) in _PLAIN_TENSORS and type(bias) in _PLAIN_TENSORS
+
 
 class DiagnoseMode(TorchFunctionMode):
     """Sees the torch functions the user's code calls (never changes results)."""
@@ -105,14 +174,15 @@ class DiagnoseMode(TorchFunctionMode):
         args: tuple[Any, ...] = (),
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
-        kwargs = kwargs or {}
+        # Most calls (linear, indexing, the profiler's record_function) have no handler:
+        # hand them straight back, with as little work as possible on this hot path.
         try:
             handler = self.handlers.get(func)
         except TypeError:  # unhashable callables
             handler = None
         if handler is None:
-            return func(*args, **kwargs)
-        return handler(func, args, kwargs)
+            return func(*args, **kwargs) if kwargs else func(*args)
+        return handler(func, args, kwargs or {})
 
     def _loss(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         rec = self.rec
@@ -246,6 +316,8 @@ class Instrumentation:
         self.handles: dict[str, RemovableHandle] = {}
         self._restore: list[tuple[Any, str, Any]] = []
         self._step_guards: list[Any] = []
+        self._quiet: list[tuple[nn.Module, Any]] = []
+        """(torch leaf module whose forward is running without the mode, its guard)."""
         self.printed = PrintedLosses(self._printed_loss)
 
     # -- install / uninstall ------------------------------------------------------
@@ -253,8 +325,10 @@ class Instrumentation:
     def install(self) -> None:
         mm = torch.nn.modules.module
         self.handles["pre"] = mm.register_module_forward_pre_hook(self._pre)
-        self.handles["post"] = mm.register_module_forward_hook(self._post, always_call=True)
-        self.handles["rnn"] = mm.register_module_forward_hook(self._rnn_post, with_kwargs=True)
+        # One post hook, not one per concern: every global hook is a call on each module call.
+        self.handles["post"] = mm.register_module_forward_hook(
+            self._post, with_kwargs=True, always_call=True
+        )
         self.handles["step_pre"] = optim_hooks.register_optimizer_step_pre_hook(self._step_pre)
         self.handles["step_post"] = optim_hooks.register_optimizer_step_post_hook(self._step_post)
         self._patch(torch.optim.Optimizer, "zero_grad", self._wrap_zero_grad_opt)
@@ -274,6 +348,7 @@ class Instrumentation:
         self.printed.uninstall()
         while self._step_guards:
             self._step_guards.pop().__exit__(None, None, None)
+        self._unquiet()
         # The mode stack may have been left unbalanced by the script.
         with contextlib.suppress(Exception):
             self.mode.__exit__(None, None, None)  # type: ignore[no-untyped-call]
@@ -383,9 +458,15 @@ class Instrumentation:
 
     # -- module hooks ---------------------------------------------------------------
 
+    def _unquiet(self) -> None:
+        while self._quiet:
+            self._quiet.pop()[1].__exit__(None, None, None)
+
     def _pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         models = self.rec.models
         if models.enter(module, sys._getframe(1)) == 0:
+            if self._quiet:  # a leaf ended by a BaseException (Ctrl-C) never reached _post
+                self._unquiet()
             info = models.root_for(module)
             models.current_root = info
             if info is not None:
@@ -394,6 +475,10 @@ class Instrumentation:
                 self.rec.ddp.root_forward(info, args)
         elif models.current_root is not None and models.current_root.calls == 1:
             self._first_forward_leaf(models.current_root, module)
+        if _quiet_leaf(module, args):
+            guard = _own_ops()
+            guard.__enter__()
+            self._quiet.append((module, guard))
 
     def _root_call(self, info: RootModel) -> None:
         rec = self.rec
@@ -437,9 +522,15 @@ class Instrumentation:
         ):
             root.exec_order.append(name)
 
-    def _post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+    def _post(self, module: nn.Module, args: tuple[Any, ...], *rest: Any) -> None:
+        """After each module's forward: `rest` is (kwargs, output), or (output,) when it raised."""
+        if self._quiet and self._quiet[-1][0] is module:
+            self._quiet.pop()[1].__exit__(None, None, None)
         models = self.rec.models
         models.leave(module)
+        if len(rest) != 2:  # the forward raised: nothing to measure
+            return
+        kwargs, output = rest
         root = models.current_root
         # A full window needs no more samples until the next roll (every 10 steps). Judged per
         # layer: one big forward (a full-batch evaluation) fills the first layer's window before
@@ -451,13 +542,13 @@ class Instrumentation:
         ):
             with _own_ops():
                 root.dead.observe_module(module, output)
+        if isinstance(module, nn.RNNBase):
+            self._rnn_post(module, args, kwargs, output)
 
     def _rnn_post(
-        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+        self, module: nn.RNNBase, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
         """An RNN's hidden state in (was it carried over a backward() undetached?) and out."""
-        if not isinstance(module, nn.RNNBase):
-            return
         rec = self.rec
         root = rec.models.current_root
         weight = root.recurrent.get(id(module)) if root is not None else None
@@ -491,6 +582,7 @@ class Instrumentation:
     def _step_pre(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         while self._step_guards:  # a step that raised never reached its post hook
             self._step_guards.pop().__exit__(None, None, None)
+        self._unquiet()  # no leaf forward runs around a step: any left were cut short
         with _own_ops():
             self.rec.before_step(optimizer)
         if len(args) <= 1 and not kwargs.get("closure"):  # args[0] is the optimizer itself

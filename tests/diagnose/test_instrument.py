@@ -126,3 +126,69 @@ def test_a_forward_that_raises_leaves_the_model_nesting_right(
     calls = {m["name"]: m["calls"] for m in obs["models"]}  # type: ignore[attr-defined]
     assert calls == {"_Interruptible": 5, "Sequential": 2}
     assert obs["counters"]["steps_after_eval_mode"] == 2  # type: ignore[index]
+
+
+class Tagged(torch.Tensor):
+    """A tensor subclass with its own `__torch_function__`: it counts the torch calls it sees."""
+
+    calls = 0
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        cls.calls += 1
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def test_torch_leaf_modules_run_without_the_mode_and_user_code_keeps_it(tmp_path: Path) -> None:
+    """nn.Linear/nn.ReLU forwards skip the mode; the user's F.relu, losses and subclasses do not."""
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(4, 8)
+            self.act = nn.ReLU()
+            self.out = nn.Linear(8, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.out(nn.functional.relu(self.act(self.fc(x))))
+
+    seen: list[bool] = []
+    probe = nn.Linear(4, 4)
+    probe.register_forward_pre_hook(
+        lambda m, a: seen.append(torch.overrides._is_torch_function_mode_enabled())
+    )
+
+    def run() -> None:
+        torch.manual_seed(0)
+        model = Net()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(
+                model(torch.randn(16, 4)), torch.randint(0, 3, (16,))
+            )
+            loss.backward()
+            opt.step()
+        probe(torch.randn(2, 4))
+        assert torch.overrides._is_torch_function_mode_enabled()  # back on after the leaf
+        Tagged.calls = 0
+        out = probe(torch.randn(2, 4).as_subclass(Tagged))
+        assert type(out) is Tagged and Tagged.calls > 0  # a subclass input keeps its dispatch
+        with pytest.raises(RuntimeError):
+            probe(torch.randn(2, 5))  # a forward that raises leaves the mode on
+        assert torch.overrides._is_torch_function_mode_enabled()
+        stop = probe.register_forward_pre_hook(
+            lambda m, a: (_ for _ in ()).throw(KeyboardInterrupt)
+        )
+        with pytest.raises(KeyboardInterrupt):  # no post hook for it: the next forward restores
+            probe(torch.randn(2, 4))
+        stop.remove()
+        model(torch.randn(2, 4))
+        assert torch.overrides._is_torch_function_mode_enabled()
+
+    obs = instrumented(tmp_path, run)
+    assert seen[0] is False  # the mode was off inside the plain call
+    assert obs["steps"] == 3 and obs["backwards"] == 3
+    assert [s["fn"] for s in obs["losses"]] == ["cross_entropy"]
+    dead = obs["dead_units"]
+    assert "act" in dead["Net"] and any(k.startswith("relu at line") for k in dead["functional"])
