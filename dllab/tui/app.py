@@ -21,7 +21,7 @@ from dllab.engine.events import Subscriber
 from dllab.engine.run import Run
 from dllab.engine.warm import WarmPool, end_child
 from dllab.progress import Progress
-from dllab.tui import gpu
+from dllab.tui import gpu, heap
 from dllab.tui.i18n import detect_lang, key_word, tr
 from dllab.tui.lab import Lab, LabOptions
 from dllab.tui.messages import MirrorNotice, OpenLesson
@@ -140,14 +140,18 @@ class LabApp(App[int]):
             self.notify(self.progress.notice, severity="warning", title="Progress", timeout=15)
 
     def on_unmount(self) -> None:
-        """No child outlives the lab (a waiting one would also exit when its stdin closes)."""
+        """No child outlives the lab (a waiting one would also exit when its stdin closes);
+        the objects frozen for its lifetime are collectable again."""
         if self.warm_pool is not None:
             self.warm_pool.close()
+        heap.release()
 
     @work(thread=True, group="preload", exit_on_error=False)
     def _preload(self) -> None:
         """After the first paint, import the lesson screen (Markdown, plotext) in the background."""
         import dllab.tui.screens.lesson  # noqa: F401
+
+        heap.settle()  # the modules and the course list live as long as the lab
 
     # -- lessons and progress ---------------------------------------------------
     def lesson_order(self) -> list[str]:

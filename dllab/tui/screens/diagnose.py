@@ -132,7 +132,7 @@ class DiagnoseScreen(LabScreen):
     def refresh_texts(self) -> None:
         """Language changed."""
         super().refresh_texts()
-        self.sub_title = tr("diagnose", self.lang)
+        self.retitle(tr("diagnose", self.lang))
         self.query_one("#path", Input).placeholder = tr("diag_path", self.lang)
         self.query_one("#args", Input).placeholder = tr("diag_args", self.lang)
         quick = self.query_one("#quick", Checkbox)

@@ -24,6 +24,7 @@ from dllab.tui.i18n import tr
 from dllab.tui.screens.base import LabScreen
 from dllab.tui.screens.dialogs import ConfirmScreen
 from dllab.tui.widgets.keybar import KeyBar
+from dllab.tui.widgets.rows import update_rows
 
 MARKS = {NEW: ("○", "dim"), STARTED: ("◐", "yellow"), PASSED: ("✓", "bold green")}
 
@@ -46,6 +47,9 @@ class HomeScreen(LabScreen):
         super().__init__(name="home")
         self.filter_text = ""
         self._shown_signature: tuple[object, ...] = ()
+        """What the list was last filled from (`_signature()`)."""
+        self._welcome: Text | None = None
+        self._welcome_rows = -1
         self._before_filter: str | None = None
         """The lesson highlighted when the filter started (restored if the filter matched none)."""
 
@@ -72,9 +76,10 @@ class HomeScreen(LabScreen):
         self.set_interval(1.0, self._follow_runs)
 
     def _signature(self) -> tuple[object, ...]:
+        """Everything the list's lines are made of: the same signature, the same list."""
         running = sorted(run.lesson.id for run in self.lab.running())
         statuses = [self.lab.progress.status(le.id) for le in self.lab.course.lessons]
-        return (*running, "|", *statuses)
+        return (self.lang, self.filter_text, *running, "|", *statuses)
 
     def _follow_runs(self) -> None:
         """Re-list when a run started or ended, or a status changed, while this screen shows."""
@@ -86,11 +91,16 @@ class HomeScreen(LabScreen):
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
-        """Rebuild the list and labels (language, progress or filter changed)."""
+        """Re-word what changed (language or progress): header, filter, welcome line, list.
+
+        Only the parts whose words changed are written, each on its own (no
+        `sub_title` reactive, which repaints the whole screen); the list is
+        refilled only when its language, a status or a running run changed.
+        """
         lang = self.lang
         super().refresh_texts()
-        self.sub_title = pick(self.lab.course.welcome, lang) if self.lab.course.welcome else ""
-        self.query_one("#filter", Input).placeholder = tr("filter", lang)
+        self.retitle(pick(self.lab.course.welcome, lang) if self.lab.course.welcome else "")
+        self.query_one("#filter", Input).placeholder = tr("filter", lang)  # a no-op if the same
         target = self.lab.continue_lesson()
         if target is None:
             welcome = ""
@@ -99,10 +109,15 @@ class HomeScreen(LabScreen):
         else:
             welcome = tr("continue", lang, title=pick(self.lab.course.lesson(target).title, lang))
         notice = self.lab.progress.notice
-        self.query_one("#welcome", Static).update(
-            Text(welcome) + (Text("\n" + notice, style="bold yellow") if notice else Text())
-        )
-        self.rebuild()
+        text = Text(welcome) + (Text("\n" + notice, style="bold yellow") if notice else Text())
+        if text != self._welcome:
+            self._welcome = text
+            # a whole-screen layout only when the line takes another number of rows
+            self._welcome_rows = update_rows(
+                self.query_one("#welcome", Static), text, self._welcome_rows
+            )
+        if self._signature() != self._shown_signature:
+            self.rebuild()
 
     def _matches(self, lesson: Lesson) -> bool:
         needle = self.filter_text.lower().strip()

@@ -9,12 +9,13 @@ answer quickly and an idle screen sends nothing over SSH.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Header, Input, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -25,6 +26,7 @@ from dllab.engine.dispatch import claim_checks
 from dllab.engine.events import ArmStatus, RunStatus
 from dllab.engine.history import RunHistory
 from dllab.errors import DllabError
+from dllab.tui import heap
 from dllab.tui.bridge import UiSubscriber
 from dllab.tui.i18n import tr
 from dllab.tui.lessontext import LessonText, lesson_markdown
@@ -47,6 +49,8 @@ from dllab.tui.widgets.status import RunState, run_progress
 
 if TYPE_CHECKING:
     from dllab.engine.run import Run
+
+W = TypeVar("W", bound=Widget)
 
 CHART_ROWS = 15
 """Rows a chart gets at least: before a second one is shown, and what the claim leaves it.
@@ -102,11 +106,27 @@ class LessonScreen(LabScreen):
         self._checks: dict[tuple[str, str], list[Check]] = {}
         self._status_text = ""
         self._worded_in = ""
+        # the widgets every tick and key touch, kept from `compose`: a query walks the
+        # whole screen (the knobs too) and matches selectors, a third of what `l` cost
+        self.charts: list[MetricChart] = []
+        self.claim = ClaimView(id="claim")
+        self.status_line = Static(id="status")
+        self.texts = {code: LessonText(id=f"text-{code}", classes="text") for code in ("en", "zh")}
+        self.tabs = TabbedContent(id="side")
+        self._found: dict[type[Widget], Widget] = {}
+
+    def one(self, kind: type[W]) -> W:
+        """The screen's one widget of `kind`, found once (the screen never recomposes)."""
+        found = self._found.get(kind)
+        if found is None:
+            found = self._found[kind] = self.query_one(kind)
+        assert isinstance(found, kind)
+        return found
 
     @property
     def text(self) -> LessonText:
         """The lesson text in the current language."""
-        return self.query_one(f"#text-{self.lang}", LessonText)
+        return self.texts[self.lang]
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -115,13 +135,12 @@ class LessonScreen(LabScreen):
         yield Header()
         with VerticalScroll(id="claim-box", can_focus=False):
             # the full width: every check reads whole at 80 columns (m, when it is cut)
-            yield ClaimView(id="claim")
+            yield self.claim
         with Horizontal(id="lesson-body"):
-            with TabbedContent(id="side"):
+            with self.tabs:
                 with TabPane(tr("lesson", lang), id="tab-text"), VerticalScroll(id="text-scroll"):
                     # one text per language: switching language only flips which is shown
-                    yield LessonText(id="text-en", classes="text")
-                    yield LessonText(id="text-zh", classes="text")
+                    yield from self.texts.values()
                 with TabPane(tr("knobs", lang), id="tab-knobs"):
                     yield KnobsPanel(self.lesson, lang, id="knobs")
                 if self.lesson.bughunt is not None:
@@ -131,9 +150,12 @@ class LessonScreen(LabScreen):
                     with TabPane(tr("predict", lang), id="tab-predict"):
                         yield PredictPanel(self.lesson, lang, id="predict")
             with Vertical(id="main"), Vertical(id="charts"):
-                for i, spec in enumerate(self.lesson.charts):
-                    yield MetricChart(spec, marker=marker, id=f"chart-{i}")
-        yield Static(id="status")  # the full width: the ETA fits at 80 columns
+                self.charts = [
+                    MetricChart(spec, marker=marker, id=f"chart-{i}")
+                    for i, spec in enumerate(self.lesson.charts)
+                ]
+                yield from self.charts
+        yield self.status_line  # the full width: the ETA fits at 80 columns
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -144,7 +166,7 @@ class LessonScreen(LabScreen):
         self.lab.progress.mark_started(self.lesson.id)
         self.lab.save_progress()
         if self.lesson.predictions:
-            self.query_one(PredictPanel).prefill(self.lab.progress.guesses(self.lesson.id))
+            self.one(PredictPanel).prefill(self.lab.progress.guesses(self.lesson.id))
             self._draw_guesses()
         last = self.lab.progress.lessons.get(self.lesson.id, {}).get("last_run")
         if isinstance(last, str):
@@ -157,11 +179,12 @@ class LessonScreen(LabScreen):
         """Parse the hidden language's text ahead of time, so the language key answers at once."""
         other = "zh" if self.lang == "en" else "en"
         hints = self.lab.progress.hints_shown(self.lesson.id)
-        text = self.query_one(f"#text-{other}", LessonText)
+        text = self.texts[other]
         source = lesson_markdown(self.lesson, other, hints, self.show_answers)
         if text.source != source:
             text.set_source(source)
         text.prerender(self.text.content_size.width)  # at the width it will be shown at
+        heap.settle()  # this screen's widgets and texts live as long as the lab
 
     def on_screen_resume(self) -> None:
         if self._worded_in != self.lang:
@@ -174,16 +197,16 @@ class LessonScreen(LabScreen):
 
     def fit_claim(self) -> None:
         """Give the claim the rows the chart can spare; it cuts its checks to one line if it must."""
-        claim = self.query_one(ClaimView)
-        others = sum(w.outer_size.height for w in (self.query_one(Header), self.query_one(KeyBar)))
-        others += self.query_one("#status").outer_size.height + 1  # + the claim's border
+        claim = self.claim
+        others = sum(w.outer_size.height for w in (self.one(Header), self.one(KeyBar)))
+        others += self.status_line.outer_size.height + 1  # + the claim's border
         claim.max_rows = max(2, self.size.height - others - CHART_ROWS)
         claim.show()
 
     def layout_charts(self) -> None:
         """Show as many charts as fit in the rows the claim leaves, CHART_ROWS each at least."""
         self.fit_claim()
-        charts = list(self.query(MetricChart))
+        charts = self.charts
         if not charts:
             return
         area = self.query_one("#charts").size.height
@@ -199,7 +222,7 @@ class LessonScreen(LabScreen):
 
     def action_claim(self) -> None:
         """The whole claim, or one line per check again (when the whole one does not fit)."""
-        claim = self.query_one(ClaimView)
+        claim = self.claim
         box = self.query_one("#claim-box", VerticalScroll)
         claim.expanded = not claim.expanded
         box.set_class(claim.expanded, "expanded")
@@ -216,51 +239,30 @@ class LessonScreen(LabScreen):
         lang = self.lang
         self._worded_in = lang
         super().refresh_texts()
-        self._retitle(pick(self.lesson.title, lang))
+        self.retitle(pick(self.lesson.title, lang))
         hints = self.lab.progress.hints_shown(self.lesson.id)
-        for code in ("en", "zh"):
-            text = self.query_one(f"#text-{code}", LessonText)
+        for code, text in self.texts.items():
             text.display = code == lang
             source = lesson_markdown(self.lesson, code, hints, self.show_answers)
             if code == lang and text.source != source:
                 text.set_source(source)
-        tabs = self.query_one(TabbedContent)
+        tabs = self.tabs
         tabs.get_tab("tab-text").label = tr("lesson", lang)
         tabs.get_tab("tab-knobs").label = tr("knobs", lang)
         if self.lesson.predictions:
             tabs.get_tab("tab-predict").label = tr("predict", lang)
-            predict = self.query_one(PredictPanel)
+            predict = self.one(PredictPanel)
             predict.lang = lang
             predict.redraw()
         if self.lesson.bughunt is not None:
             tabs.get_tab("tab-hunt").label = tr("hunt", lang)
-            hunt = self.query_one(HuntPanel)
+            hunt = self.one(HuntPanel)
             hunt.lang = lang
             hunt.redraw()
         # the claim, the status and the chart titles now (laid out with the text); the
         # charts on the next tick: a build must not hold back the words the key changed
         self.redraw(force=True, charts=False)
         self.update_status()
-
-    def _retitle(self, title: str) -> None:
-        """The lesson's title in the header, without repainting the whole screen.
-
-        `Screen.sub_title` is a reactive that repaints every widget's region (at
-        80x24 a 12 ms frame and 15 KB over SSH, on every language switch); the
-        header's title alone is one row. If the header is not built as expected
-        (another Textual), the reactive is set the usual way.
-        """
-        if self.sub_title == title:
-            return
-        header = self.query_one(Header)
-        found = header.query("HeaderTitle")
-        if not self.is_mounted or not found:
-            self.sub_title = title
-            return
-        self.set_reactive(LabScreen.sub_title, title)
-        row = found.first()
-        if isinstance(row, Static):
-            row.update(header.format_title(), layout=False)
 
     # -- drawing ---------------------------------------------------------------
     def arms(self) -> list[str]:
@@ -312,7 +314,7 @@ class LessonScreen(LabScreen):
         labels = {a: pick(arm.label, self.lang) for a, arm in self.lesson.arms.items()}
         arms = self.arms()
         background = self.training
-        for chart in self.query(MetricChart):
+        for chart in self.charts:
             chart.update(
                 history,
                 arms,
@@ -329,7 +331,7 @@ class LessonScreen(LabScreen):
             else:
                 chart.show_legend()  # the title in the new words; the legend with the picture
         verdict = evaluate_claim(self.checks(), history or RunHistory())
-        self.query_one(ClaimView).set_result(verdict, self.lang)
+        self.claim.set_result(verdict, self.lang)
 
     def status_text(self) -> str:
         """device · state · step · steps/s · elapsed · ETA (rates from the first step on)."""
@@ -357,7 +359,7 @@ class LessonScreen(LabScreen):
         if text != self._status_text:
             self._status_text = text
             # one row whatever it says (CSS): no whole-screen layout for a new step count
-            self.query_one("#status", Static).update(text, layout=False)
+            self.status_line.update(text, layout=False)
 
     # -- runs ------------------------------------------------------------------
     def action_run(self) -> None:
@@ -366,7 +368,7 @@ class LessonScreen(LabScreen):
             self.notify("A run is already training: press s to stop it.", severity="warning")
             return
         try:
-            config = self.query_one(KnobsPanel).build_config()
+            config = self.one(KnobsPanel).build_config()
             config.device = self.lab.options.device
             config.predictions = self._keep_guesses()
             previous = self.run.history if self.run is not None else self.shown
@@ -379,7 +381,7 @@ class LessonScreen(LabScreen):
         self.shown = None
         self.state = RunState.STARTING
         self.t_start, self.t_end = 0.0, 0.0
-        self.query_one(ClaimView).reset()
+        self.claim.reset()
         self.redraw(force=True)
         self.update_status()
 
@@ -442,7 +444,7 @@ class LessonScreen(LabScreen):
         progress.run_ended(self.lesson.id, event.run, passed)
         if event.predictions:
             progress.record_predictions(self.lesson.id, event.predictions)
-            self.query_one(PredictPanel).show_results(event.predictions)
+            self.one(PredictPanel).show_results(event.predictions)
         self.lab.save_progress()
         self.redraw(force=True)
         self.update_status()
@@ -487,7 +489,7 @@ class LessonScreen(LabScreen):
     # -- keys ------------------------------------------------------------------
     def action_reset_knobs(self) -> None:
         """Knobs back to the lesson's defaults."""
-        self.query_one(KnobsPanel).reset()
+        self.one(KnobsPanel).reset()
         self.notify(tr("knobs_reset", self.lang))
 
     def action_hint(self) -> None:
@@ -499,14 +501,14 @@ class LessonScreen(LabScreen):
             # no toast: it covered the chart for seconds; the hint is in the text, shown now
             self.lab.progress.show_hint(self.lesson.id)
             self.lab.save_progress()
-        self.query_one(TabbedContent).active = "tab-text"
+        self.tabs.active = "tab-text"
         self.refresh_texts()
         self.query_one("#text-scroll", VerticalScroll).scroll_end(animate=False)
 
     def action_hunt(self) -> None:
         """Go to the Bug hunt tab."""
         if self.lesson.bughunt is not None:
-            self.query_one(TabbedContent).active = "tab-hunt"
+            self.tabs.active = "tab-hunt"
 
     def action_answers(self) -> None:
         """Show or hide the answers to the lesson's questions."""
@@ -521,20 +523,20 @@ class LessonScreen(LabScreen):
 
     def action_toggle_log(self) -> None:
         """Log/linear y on the visible charts."""
-        for chart in self.query(MetricChart):
+        for chart in self.charts:
             if chart.display:
                 chart.log_flipped = not chart.log_flipped
         self.redraw(force=True)
 
     def action_knobs(self) -> None:
         """Go to the knobs tab and focus the first knob."""
-        self.query_one(TabbedContent).active = "tab-knobs"
-        first = self.query_one(KnobsPanel).query("Input, Select, Switch").first()
+        self.tabs.active = "tab-knobs"
+        first = self.one(KnobsPanel).query("Input, Select, Switch").first()
         self.set_focus(first)  # now, not on a later turn: the keys typed next land in it
 
     def action_text(self) -> None:
         """Go to the lesson text."""
-        self.query_one(TabbedContent).active = "tab-text"
+        self.tabs.active = "tab-text"
         self.query_one("#text-scroll").focus()
 
     def action_edit(self) -> None:
@@ -542,8 +544,8 @@ class LessonScreen(LabScreen):
         if self.lesson.bughunt is None:
             self.notify("This lesson has no bug hunt.")
             return
-        self.query_one(TabbedContent).active = "tab-hunt"
-        error = self.query_one(HuntPanel).open_editor()
+        self.tabs.active = "tab-hunt"
+        error = self.one(HuntPanel).open_editor()
         if error:
             self.notify(error, severity="warning")
 
@@ -561,8 +563,8 @@ class LessonScreen(LabScreen):
     # -- predict, then run; sweeps ---------------------------------------------
     def action_predict(self) -> None:
         """Go to the Predict tab and focus the first guess."""
-        self.query_one(TabbedContent).active = "tab-predict"
-        panel = self.query_one(PredictPanel)
+        self.tabs.active = "tab-predict"
+        panel = self.one(PredictPanel)
         panel.field(self.lesson.predictions[0].id).focus()
 
     def on_predict_panel_guessed(self, message: PredictPanel.Guessed) -> None:
@@ -576,7 +578,7 @@ class LessonScreen(LabScreen):
         """The typed guesses, kept in the progress and drawn (ConfigError if one is bad)."""
         if not self.lesson.predictions:
             return {}
-        guesses = self.query_one(PredictPanel).guesses()
+        guesses = self.one(PredictPanel).guesses()
         kept = self.lab.progress.guesses(self.lesson.id)
         for pid, guess in guesses.items():
             if kept.get(pid, {}).get("guess") != guess:
@@ -588,7 +590,7 @@ class LessonScreen(LabScreen):
         """The guesses as reference lines on their charts."""
         if guesses is None:
             try:
-                guesses = self.query_one(PredictPanel).guesses()
+                guesses = self.one(PredictPanel).guesses()
             except DllabError:
                 return
         self.guides = chart_guides(self.lesson, guesses)
@@ -603,7 +605,7 @@ class LessonScreen(LabScreen):
             self.notify("A run is already training: press s to stop it.", severity="warning")
             return
         try:
-            base = self.query_one(KnobsPanel).build_config()
+            base = self.one(KnobsPanel).build_config()
             base.device = self.lab.options.device
             plan = plan_sweep(self.lesson, base, None, lang=self.lang)
         except DllabError as exc:
@@ -627,7 +629,7 @@ class LessonScreen(LabScreen):
         if isinstance(self.focused, (Input, Select)):
             self.query_one("#text-scroll").focus()
             return
-        if self.query_one(ClaimView).expanded:
+        if self.claim.expanded:
             self.action_claim()  # the claim back to one line per check
             return
         self.app.pop_screen()

@@ -108,7 +108,7 @@ class RunsScreen(LabScreen):
     def refresh_texts(self) -> None:
         """(Re)write the table, the chart and the footer in the current language."""
         super().refresh_texts()
-        self.sub_title = tr("runs_title", self.lang, title=pick(self.lesson.title, self.lang))
+        self.retitle(tr("runs_title", self.lang, title=pick(self.lesson.title, self.lang)))
         empty = self.query_one("#runs-empty", Static)
         empty.display = not self.records
         empty.update(tr("runs_none", self.lang))

@@ -70,7 +70,7 @@ class SweepScreen(LabScreen):
     def refresh_texts(self) -> None:
         super().refresh_texts()
         plan = self.plan
-        self.sub_title = tr("sweep_title", self.lang, title=plan.title)
+        self.retitle(tr("sweep_title", self.lang, title=plan.title))
         grid = " ".join(f"{x:.3g}" for x in plan.xs)
         self.query_one("#sweep-info", Static).update(
             f"{plan.knob}: {grid}{'  (log)' if plan.log_x else ''} · {plan.metric} · "
