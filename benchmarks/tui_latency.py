@@ -1,5 +1,5 @@
 """Lab responsiveness while a lesson trains: key-to-screen latency, `r` to the first point,
-first paint, redraw cost, throughput, terminal output.
+first paint, UI-thread redraw and chart build cost, throughput, terminal output.
 
 Measured side by side in one run, so that the machine's load hits both alike:
 
@@ -12,15 +12,21 @@ Measured side by side in one run, so that the machine's load hits both alike:
    version, interleaved:
    * first paint: process start to the course list on screen;
    * `r` to the first point: the lesson opened, `--read-s` seconds of reading, `r`; the
-     time until the status line counts a first step (drawn in the same refresh as the
-     chart), then the same for a second run after the first was stopped;
+     time until the status line counts a first step, and until the first chart shows
+     it (its legend names the arms once it has data: the picture and the legend are
+     drawn in the same refresh, after the chart's build in a thread); then the same
+     for a second run after the first one ended;
    * key to screen while training: `c` (next chart: its title appears) every 0.4 s and
      `l` (language: the tab label changes) now and then, from writing the key to the
      pty to the expected text in the app's output.
    The warm child's own start-up (lesson opened to ready) is timed too: on a busy box
    it can take longer than `--read-s`, and then `r` waits for the rest of it.
-3. **Redraw cost**: the lab in-process (headless Textual), timing each redraw tick
-   (data -> plotext) and each chart build during a run.
+3. **Redraw cost**: the lab in-process (headless Textual) during a run: the UI thread's
+   share of each redraw tick that had new data (claim, status, handing the charts'
+   snapshots to their build threads: what holds keys back) and each chart build
+   (plotext -> text, in a thread while a run trains).
+4. **Bytes per language switch**: what one `l` sends to the terminal on the course list
+   and on the lesson screen (a whole-screen repaint at 80x24 is ~15 KB).
 
 Usage: python benchmarks/tui_latency.py [--before REV] [--lesson vanishing-gradients]
        [--steps 600] [--fps 4] [--reps 2] [--read-s 10]
@@ -239,25 +245,38 @@ def first_points(code: Path, lesson_id: str, fps: float, read_s: float) -> dict[
     from dllab.curriculum.model import pick
 
     lesson = load_course(code / "lessons").lesson(lesson_id)
+    # the first chart's legend names the arms once the chart has data (drawn with its picture)
+    legend = pick(next(iter(lesson.arms.values())).label, "en")[:12]
     app, home, t_spawn = start_lab(code, fps)
+    times: dict[str, float] = {}
     try:
-        first_paint = app.wait_for(pick(lesson.title, "en")[:12], 0) - t_spawn
+        times["first_paint_s"] = app.wait_for(pick(lesson.title, "en")[:12], 0) - t_spawn
         open_lesson(app, lesson_id)
-        time.sleep(read_s)  # the learner reads; a warm child gets ready meanwhile
-        m = app.mark()
-        t0 = app.send("r")
-        first = app.wait_for(STEP_COUNTED, m, 60) - t0
-        # let the first run end by itself: on an idle machine it completes before an `s`
-        # sent a second in would land, and "run stopped" then never appears
-        app.wait_for("run completed", m, 300)
-        time.sleep(read_s)
-        m = app.mark()
-        t0 = app.send("r")
-        second = app.wait_for(STEP_COUNTED, m, 60) - t0
-        time.sleep(0.5)
+        for run in ("first", "second"):
+            time.sleep(read_s)  # the learner reads; a warm child gets ready meanwhile
+            m = app.mark()
+            t0 = app.send("r")
+            times[f"r_{run}_s"] = app.wait_for(STEP_COUNTED, m, 60) - t0
+            times[f"r_{run}_chart_s"] = app.wait_for(legend, m, 60) - t0
+            # let the run end by itself: on an idle machine it completes before an `s`
+            # sent a second in would land, and "run stopped" then never appears
+            app.wait_for("run completed", m, 300)
     finally:
         quit_lab(app, home)
-    return {"first_paint_s": first_paint, "r_first_s": first, "r_second_s": second}
+    return times
+
+
+def switch_bytes(app: PtyApp, settle_s: float = 1.5) -> list[int]:
+    """Bytes one `l` sends to the terminal (to Chinese, then back), nothing training.
+
+    The window includes the charts' rebuild on the next tick (their legends are worded).
+    """
+    sent = []
+    for _ in range(2):
+        t0 = app.send("l")
+        time.sleep(settle_s)
+        sent.append(app.bytes_between(t0, time.perf_counter()))
+    return sent
 
 
 def lab_in_pty(
@@ -277,11 +296,16 @@ def lab_in_pty(
     app, home, t_spawn = start_lab(code, fps)
     try:
         first_paint = app.wait_for(pick(lesson.title, "en")[:12], 0) - t_spawn
+        lang_bytes: dict[str, list[int]] = {"course list": [], "lesson": []}
+        if keys:
+            lang_bytes["course list"] = switch_bytes(app)
         open_lesson(app, lesson_id)
         time.sleep(0.5)
         t_idle = time.perf_counter()
         time.sleep(3.0)  # nothing pressed, nothing training: what the terminal is sent
         idle_rate = app.bytes_between(t_idle, time.perf_counter()) / 3.0
+        if keys:
+            lang_bytes["lesson"] = switch_bytes(app)
         if steps != lesson.steps:
             # steps: k focuses the first knob (steps); type over it, leave the input, run
             m = app.mark()
@@ -349,6 +373,7 @@ def lab_in_pty(
         time.sleep(0.5)
         return {
             "first_paint_s": first_paint,
+            "lang_bytes": lang_bytes,
             "latencies": latencies,
             "idle": idle,
             "bytes_per_s": rate,
@@ -497,8 +522,10 @@ def main() -> None:
     print(
         f"warm child ready after opening   s: {_fmt(ready, 2)}   (r after --read-s {args.read_s:g} s)"
     )
-    print(f"redraw tick (data -> plotext)    ms: {_fmt(costs['tick_ms'])}")
-    print(f"chart build (plotext -> text)    ms: {_fmt(costs['render_ms'])}")
+    print(
+        f"redraw with new data, UI thread  ms: {_fmt(costs['tick_ms'])}   (claim, chart hand-off)"
+    )
+    print(f"chart build, in its thread       ms: {_fmt(costs['render_ms'])}   (plotext -> text)")
     for name in versions:
         print()
         print(f"-- {name}" + (f" ({args.before})" if name == "before" else " (this checkout)"))
@@ -506,13 +533,23 @@ def main() -> None:
         print(
             f"first paint of the lab            s: {_fmt([r['first_paint_s'] for r in [*runs, keyed[name]]], 2)}   (target < 1)"
         )
+        print(f"r to a first step (status line)   s: {_fmt([r['r_first_s'] for r in runs], 2)}")
         print(
-            f"r to first point, first run       s: {_fmt([r['r_first_s'] for r in runs], 2)}   (target < 0.5)"
+            f"r to first point on the chart     s: {_fmt([r['r_first_chart_s'] for r in runs], 2)}   (target < 0.5)"
         )
-        print(f"r to first point, next run        s: {_fmt([r['r_second_s'] for r in runs], 2)}")
+        print(f"r to a first step, next run       s: {_fmt([r['r_second_s'] for r in runs], 2)}")
+        print(
+            f"r to the chart, next run          s: {_fmt([r['r_second_chart_s'] for r in runs], 2)}"
+        )
         print(f"key-to-screen c, nothing training ms: {_fmt(keyed[name]['idle'])}")
         for key, samples in keyed[name]["latencies"].items():
             print(f"key-to-screen {key:18} ms: {_fmt(samples)}   (target p95 < 100)")
+        for where, sent in keyed[name]["lang_bytes"].items():
+            print(
+                f"bytes one l sends, {where:12}  KB: "
+                + " / ".join(f"{b / 1024:.1f}" for b in sent)
+                + "   (to 中文 / back; a full repaint ~15)"
+            )
     print()
     print(f"at the end: {_load()}")
 
