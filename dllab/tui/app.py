@@ -28,6 +28,7 @@ from dllab.tui.messages import MirrorNotice, OpenLesson
 from dllab.tui.screens.base import LabScreen
 from dllab.tui.screens.dialogs import ConfirmScreen, HelpScreen
 from dllab.tui.screens.home import HomeScreen
+from dllab.tui.widgets.keybar import shadowed_screen_bindings
 
 RunFactory = Callable[[Lesson, RunConfig, Sequence[Subscriber]], Run]
 """How the lab starts a run (tests may swap it; the default trains in a child process)."""
@@ -276,16 +277,19 @@ class LabApp(App[int]):
             return
         screen = self.screen
         own = own_bindings(screen) | own_bindings(self)
+        shadowed = shadowed_screen_bindings(screen)
         keys = [
             (
-                b.binding.key_display or self.get_key_display(b.binding),
-                key_word(b.binding.description, self.lang),
+                binding.key_display or self.get_key_display(binding),
+                key_word(binding.description, self.lang),
             )
-            for b in self.active_bindings.values()
-            if b.binding.description
+            for b, binding in (
+                (b, shadowed.get(b.binding.key, b.binding)) for b in self.active_bindings.values()
+            )
+            if binding.description
             and b.enabled
-            and b.node in (screen, self)
-            and (b.binding.key, b.binding.action) in own
+            and (b.node in (screen, self) or binding is not b.binding)
+            and (binding.key, binding.action) in own
         ]
         keys.append(("tab", tr("help_tab", self.lang)))
         self.push_screen(HelpScreen(keys, self.lang))

@@ -97,6 +97,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "open_lesson": ("Enter: open lesson {lesson}", "回车：打开课程 {lesson}"),
     "cpu": ("CPU", "CPU"),
     "help_title": ("Keys", "按键"),
+    "help_close": (
+        "Esc, ? or q closes this help; ↑ ↓ PgUp PgDn scroll it.",
+        "Esc、? 或 q 关闭帮助；↑ ↓ PgUp PgDn 滚动。",
+    ),
     "help_tab": ("next panel / field", "切换面板 / 输入框"),
     "predict": ("Guess", "预测"),
     "predict_intro": (
@@ -151,7 +155,7 @@ KEY_WORDS_ZH: dict[str, str] = {
     "Hint": "提示",
     "Answers": "答案",
     "Chart": "换图",
-    "Claim": "论断",
+    "Whole claim": "完整论断",
     "Log y": "对数 y",
     "Knobs": "旋钮",
     "Text": "课文",

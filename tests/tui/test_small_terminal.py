@@ -158,3 +158,58 @@ async def test_real_lessons_long_claims_read_whole(
             assert " ".join(spec.text["en"].split()) in text, (spec.text["en"], text)
         charts = [c for c in screen.query(MetricChart) if c.display]
         assert charts and all(c.region.bottom <= size[1] - 2 for c in charts)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_enter_on_the_home_screen_is_named_in_the_footer_and_the_help(
+    lab: Lab, lang: str
+) -> None:
+    # the lesson list's own (hidden) enter shadowed the screen's `enter Open`: the key a
+    # learner needs first was in neither the footer nor the help
+    app = lab(lang=lang)
+    word = "打开" if lang == "zh" else "Open"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert f"enter {word}" in footer(app.screen), footer(app.screen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one(Static).render())
+        assert "enter" in text and word in text, text
+        await pilot.press("escape", "enter")  # and it still opens the lesson
+        assert isinstance(app.screen, LessonScreen)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_lesson_with_every_part_keeps_every_key_at_80x24(
+    monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """truncated-bptt-perplexity has a bug hunt, guesses and a sweep: the most keys.
+
+    Every shown key is in the two footer lines, in both languages; `m` (not in the footer)
+    is in the help with what it does, and the help says how to close it."""
+    from dllab.tui.app import make_app
+
+    monkeypatch.delenv("DLLAB_LESSONS", raising=False)
+    app = make_app(lang=lang, fps=20.0)
+    lesson = "truncated-bptt-perplexity"
+    if lesson not in app.lesson_order():
+        pytest.skip(f"{lesson} is not in the course")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_lesson(lesson)
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        bar = screen.query_one(KeyBar)
+        keys = bar.shown_keys()
+        assert len(keys) >= 19, keys
+        words = footer(screen)
+        for _, shown_key, word, _ in keys:
+            assert f"{shown_key} {word}" in words, (shown_key, word, words)
+        assert bar.region.height <= 2 and bar.region.bottom == 24
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one(Static).render())
+        claim, close = (
+            ("完整论断", "关闭帮助") if lang == "zh" else ("Whole claim", "closes this help")
+        )
+        assert f"m  {claim}" in text and close in text, text

@@ -83,7 +83,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         text = Text(HELP_ZH if self.lang == "zh" else HELP_EN)
-        text.append(f"\n\n{tr('help_title', self.lang)}\n", style="bold")
+        text.append(f"\n\n{tr('help_title', self.lang)}", style="bold")
+        # the footer under the dialog is the screen's: say how to leave the help itself
+        text.append(f"  {tr('help_close', self.lang)}\n", style="dim")
         for key, description in self.keys:
             text.append(f"  {key:>8}  ", style="bold cyan")
             text.append(description + "\n")

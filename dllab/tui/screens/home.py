@@ -33,7 +33,7 @@ class HomeScreen(LabScreen):
     """The course list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", show=True),
+        Binding("enter", "open", "Open", show=True, key_display="enter"),  # TERM=linux has no ⏎
         Binding("c", "continue", "Continue"),
         # priority: the binding runs when the key arrives, before the keys typed
         # after it in the same burst are routed (to whatever has the focus then)

@@ -72,7 +72,7 @@ class LessonScreen(LabScreen):
         Binding("c", "next_chart", "Chart"),
         # not in the footer (20 keys fill its two lines at 80 columns): the claim's own
         # summary line names m whenever the checks are cut
-        Binding("m", "claim", "Claim", show=False),
+        Binding("m", "claim", "Whole claim", show=False),
         Binding("y", "toggle_log", "Log y"),
         # priority: `k600` typed fast is one read; the digits must follow the focus to the knob
         Binding("k", "knobs", "Knobs", priority=True),

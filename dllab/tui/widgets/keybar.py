@@ -20,10 +20,30 @@ from typing import ClassVar
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
+from textual.binding import Binding
 from textual.geometry import Size
+from textual.screen import Screen
 from textual.widget import Widget
 
 from dllab.tui.i18n import key_word
+
+
+def shadowed_screen_bindings(screen: Screen[object]) -> dict[str, Binding]:
+    """The screen's shown bindings that the focused widget's hidden ones shadow, by key.
+
+    Enter on the home screen's lesson list is the list's own (hidden) `select`, which
+    opens the lesson as the screen's `enter Open` would: the footer and the help name
+    the screen's binding, else the key a learner needs first is in neither.
+    """
+    declared = {b.key: b for b in Binding.make_bindings(type(screen).BINDINGS) if b.show}
+    return {
+        key: declared[key]
+        for key, active in screen.active_bindings.items()
+        if key in declared
+        and active.node is not screen
+        and active.node is not screen.app
+        and not active.binding.show
+    }
 
 
 class KeyBar(Widget, can_focus=False):
@@ -90,8 +110,9 @@ class KeyBar(Widget, can_focus=False):
         lang = str(getattr(self.app, "lang", "en"))
         seen: set[str] = set()
         keys = []
+        declared = shadowed_screen_bindings(self.screen)
         for active in self.screen.active_bindings.values():
-            binding = active.binding
+            binding = declared.get(active.binding.key, active.binding)
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
