@@ -251,3 +251,22 @@ def test_an_epoch_schedule_stepped_per_batch() -> None:
     assert scheduled(640, 640, 600) == []  # sized in batches: the low comes at the end
     assert scheduled(640, 640, None) == []
     assert scheduled(60, 60, 20) == []  # too short a run to judge a schedule
+
+
+def test_an_explosion_at_init_names_the_init_only_when_its_scale_is_off() -> None:
+    start = {
+        "total_norms": [[1, 1e5], [2, float("inf")]],
+        "weight_norms": [[1, 10.0], [2, 10.0]],
+        "optimizers": [optimizer("SGD", 0.01)],
+    }
+    std1 = {**model(["Linear", "ReLU"]), "init_gain": 16.0}
+    fix_std1 = fix({**start, "models": [std1]}, "exploding-gradients")
+    assert "not std=1" in fix_std1 and "normalization" in fix_std1
+    he_bn = {**model(["Linear", "ReLU", "LayerNorm"]), "init_gain": 1.41}
+    found = next(
+        f
+        for f in dynamic_report({**start, "models": [he_bn]}).findings
+        if f.check == "exploding-gradients"
+    )
+    assert "std 1.41/sqrt(fan_in), an ordinary scale" in found.evidence
+    assert "init" not in found.fix and "normalization" not in found.fix

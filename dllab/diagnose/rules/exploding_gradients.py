@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dllab.diagnose.findings import Finding, Severity
 from dllab.diagnose.observations import Event, Field
 from dllab.diagnose.rules._base import Context, Rule
-from dllab.diagnose.rules._recipe import lr_advice, optimizer_in_use
+from dllab.diagnose.rules._recipe import NORMALIZATION, lr_advice, module_types, optimizer_in_use
 from dllab.diagnose.rules.missing_zero_grad import gradients_accumulate
 
 WARN_GROWTH = 100.0
@@ -86,13 +86,20 @@ def _causes(ctx: Context, found: Explosion) -> tuple[list[str], list[str]]:
     if found.at_init and recurrent is None:
         points.append("it was out of range from the first step: the initialization scale")
         gains = [float(g) for m in ctx.models() if (g := m.get("init_gain"))]
-        if gains and max(gains) > 3:
+        gain = max(gains) if gains else None
+        if gain is not None and gain > 3:
             points.append(
-                f"its weights start at std {max(gains):.3g}/sqrt(fan_in) (He init: 1.41, PyTorch's default: 0.58)"
+                f"its weights start at std {gain:.3g}/sqrt(fan_in) (He init: 1.41, PyTorch's default: 0.58)"
             )
-        fixes.append(
-            "use the default or Kaiming/Xavier init (weights std ~ 1/sqrt(fan_in)), not std=1; add normalization for deep stacks"
-        )
+        if gain is not None and gain <= 3:
+            # Already He-scale or smaller: a smaller init is not what is missing.
+            points.append(f"its weights start at std {gain:.2f}/sqrt(fan_in), an ordinary scale")
+        else:
+            fixes.append(
+                "use the default or Kaiming/Xavier init (weights std ~ 1/sqrt(fan_in)), not std=1"
+            )
+        if not module_types(ctx) & NORMALIZATION:
+            fixes.append("add normalization (BatchNorm/LayerNorm) for deep stacks")
     opt = optimizer_in_use(ctx)
     if opt is not None and opt.get("lr") is not None:
         points.append(f"{opt['type']} with lr={float(opt['lr']):g}")  # type: ignore[arg-type]
