@@ -32,6 +32,10 @@ from dllab.diagnose._steps import dense_schedule
 from dllab.diagnose.observations import Counter, Event
 from dllab.probes import in_unit_interval, is_log_probability_rows, is_probability_rows
 
+CALLER_DEPTH = 3
+"""User frames kept outside a no_grad forward in training mode (see `missing-eval`'s sampling)."""
+MAX_CHAINS = 4
+"""Distinct caller chains kept per line; more are flagged as truncated."""
 _CLASS_LOSSES = {F.cross_entropy: "cross_entropy", F.nll_loss: "nll_loss"}
 _BINARY_LOSSES = {
     F.binary_cross_entropy_with_logits: "binary_cross_entropy_with_logits",
@@ -487,14 +491,25 @@ class Instrumentation:
             training = [n for n, m in info.mode_modules if m.training]
             if training:
                 rec.count(Counter.EVAL_FORWARDS_TRAIN_MODE)
-                rec.hit(
+                stack = rec.code.user_stack(CALLER_DEPTH + 1)
+                site = rec.hit(
                     Event.EVAL_IN_TRAIN_MODE,
-                    rec.code.user_site(),
+                    stack[0] if stack else None,
                     model=info.name,
                     modules=training[:6],
                     n_modules=len(training),
                     types=sorted({type(m).__name__ for _, m in info.mode_modules if m.training}),
                 )
+                if site is not None:
+                    # `return self.decoder(z)` in a helper: what it is for (a loss, or images
+                    # to look at) is decided by its callers, told apart only at run time.
+                    chains = site.extra.setdefault("callers", [])
+                    chain = [list(frame) for frame in stack[1:]]
+                    if chain not in chains:
+                        if len(chains) < MAX_CHAINS:
+                            chains.append(chain)
+                        else:
+                            site.extra["callers_truncated"] = True
         elif not info.module.training:
             rec.hit(
                 Event.EVAL_MODE_WITH_GRAD, rec.code.user_site(), model=info.name, step=rec.steps

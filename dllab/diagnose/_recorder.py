@@ -19,7 +19,7 @@ import torch
 from dllab.diagnose._ddp import Distributed
 from dllab.diagnose._losses import Losses
 from dllab.diagnose._models import Models
-from dllab.diagnose._sites import UserCode
+from dllab.diagnose._sites import Site, UserCode
 from dllab.diagnose._steps import Gradients
 from dllab.diagnose.observations import Counter, Event, NonFiniteInfo, Observations, Outcome
 from dllab.fsutil import atomic_write_text
@@ -61,9 +61,9 @@ class Recorder:
     def count(self, counter: Counter) -> None:
         self.counters[counter] += 1
 
-    def hit(self, kind: Event, where: tuple[str, int] | None, **extra: object) -> None:
+    def hit(self, kind: Event, where: tuple[str, int] | None, **extra: object) -> Site | None:
         """Count one event of `kind` at a user source line (`where`; None: not the user's)."""
-        self.code.hit(kind, where, **extra)
+        return self.code.hit(kind, where, **extra)
 
     # -- optimizer steps ------------------------------------------------------------
 

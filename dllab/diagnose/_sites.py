@@ -56,6 +56,16 @@ class UserCode:
             frame = frame.f_back  # type: ignore[assignment]
         return None
 
+    def user_stack(self, limit: int) -> list[tuple[str, int]]:
+        """The user's frames on the current stack, innermost first (at most `limit`)."""
+        stack: list[tuple[str, int]] = []
+        frame = sys._getframe(1)
+        while frame is not None and len(stack) < limit:
+            if self.is_user_file(frame.f_code.co_filename):
+                stack.append((frame.f_code.co_filename, frame.f_lineno))
+            frame = frame.f_back  # type: ignore[assignment]
+        return stack
+
     def direct_user_caller(self) -> tuple[str, int] | None:
         """The user's frame when a torch function was called from user code directly.
 

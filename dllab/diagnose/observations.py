@@ -18,7 +18,7 @@ A rule's `requires` lists the members of all three that it reads.
 from __future__ import annotations
 
 from enum import Enum, unique
-from typing import TypedDict
+from typing import Any, TypedDict
 
 
 @unique
@@ -224,6 +224,9 @@ class SiteRecord(TypedDict, total=False):
     type: str
     params: int
     module: str
+    callers: list[list[list[Any]]]
+    """`eval_in_train_mode`: the distinct chains of user frames ([file, line]) outside this line."""
+    callers_truncated: bool
 
 
 class LossSite(TypedDict):

@@ -192,3 +192,34 @@ def test_torch_leaf_modules_run_without_the_mode_and_user_code_keeps_it(tmp_path
     assert [s["fn"] for s in obs["losses"]] == ["cross_entropy"]
     dead = obs["dead_units"]
     assert "act" in dead["Net"] and any(k.startswith("relu at line") for k in dead["functional"])
+
+
+class _Decoder(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.decoder = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4))
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)  # the no_grad forward in training mode is seen here
+
+
+def _sample_three_times() -> None:
+    vae = _Decoder()
+    with torch.no_grad():
+        vae.decode(torch.randn(8, 2))  # caller 1
+        vae.decode(torch.randn(8, 2))  # caller 2
+        vae.decode(torch.randn(8, 2))  # caller 3
+
+
+def test_a_no_grad_forward_in_training_mode_records_its_distinct_callers(tmp_path: Path) -> None:
+    obs = instrumented(tmp_path, _sample_three_times)
+    [site] = obs["sites"]["eval_in_train_mode"]  # type: ignore[index]
+    lines = Path(__file__).read_text().splitlines()
+    assert "the no_grad forward" in lines[site["line"] - 1]
+    assert site["count"] == 3
+    outer = [chain[0] for chain in site["callers"]]
+    assert [lines[line - 1].split("# ")[-1] for _, line in outer] == [
+        "caller 1",
+        "caller 2",
+        "caller 3",
+    ]

@@ -2,16 +2,21 @@
 
 Only models with Dropout or BatchNorm are affected: elsewhere `eval()` changes
 nothing and nothing is reported. Evaluation done through `model.train(False)`
-counts as eval mode.
+counts as eval mode. A no_grad forward whose output only becomes images (a GAN's
+generator drawing samples to look at, as the PyTorch DCGAN tutorial does in
+training mode) is sampling, not evaluation: see `_sampling`.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
+import os
 
 from dllab.diagnose.findings import Finding, Severity
-from dllab.diagnose.observations import Counter, Event, Field
+from dllab.diagnose.observations import Counter, Event, Field, SiteRecord
 from dllab.diagnose.rules._base import Context, Rule, plural
+from dllab.diagnose.rules._sampling import sampling_at, sampling_site
 from dllab.diagnose.static import EVAL_NAME, NO_GRAD_CALLS, Source, call_name, dotted, last
 
 FIX = "Call model.eval() before evaluating (and model.train() before training again), so Dropout is off and BatchNorm uses its running statistics."
@@ -44,11 +49,16 @@ class MissingEval(Rule):
 
     def run(self, ctx: Context) -> list[Finding]:
         sites = ctx.sites(Event.EVAL_IN_TRAIN_MODE)
+        samples = [s for s in sites if self.is_sampling(ctx, s)]
+        sites = [s for s in sites if s not in samples]
         if sites:
             site = max(sites, key=lambda s: s["count"])
             modules = ", ".join(site.get("modules", []))
+            forwards = ctx.counter(Counter.EVAL_FORWARDS_TRAIN_MODE) - sum(
+                s["count"] for s in samples
+            )
             evidence = (
-                f"{plural(ctx.counter(Counter.EVAL_FORWARDS_TRAIN_MODE), 'forward')} of {site.get('model')} under no_grad ran with "
+                f"{plural(forwards, 'forward')} of {site.get('model')} under no_grad ran with "
                 f"{plural(site.get('n_modules', 0), 'Dropout/BatchNorm module')} in training mode ({modules})"
             )
             # Error when the source has no eval() at all; when it does, this no_grad forward in
@@ -87,7 +97,7 @@ class MissingEval(Rule):
                 for c in src.calls(block)
                 if isinstance(c.func, (ast.Name, ast.Attribute)) and dotted(c.func) in models
             ]
-            if calls:
+            if calls and not all(sampling_at(src, c.lineno) for c in calls):
                 line = getattr(block, "lineno", None)
                 return [
                     self.finding(
@@ -100,3 +110,21 @@ class MissingEval(Rule):
                     )
                 ]
         return []
+
+    @staticmethod
+    def is_sampling(ctx: Context, site: SiteRecord) -> bool:
+        """The forward at `site` (a line of the script) only draws images to look at."""
+        file, line = site.get("file"), site.get("line")
+        if ctx.source is None or not file or not line:
+            return False
+        script = os.path.abspath(ctx.script)
+        if os.path.abspath(file) != script:
+            return False  # another of the user's files: its code is not parsed here
+        chains: list[list[int]] | None = None
+        if not site.get("callers_truncated"):
+            # A frame in another file ends the chain there: it is judged as not sampling.
+            chains = [
+                [ln for _, ln in itertools.takewhile(lambda f: os.path.abspath(f[0]) == script, c)]
+                for c in site.get("callers", [])
+            ]
+        return sampling_site(ctx.source, line, chains)
