@@ -6,7 +6,9 @@ end) alternately, `--repeat` times, and prints the medians and their ratio. Both
 include interpreter start-up and `import torch`, as a user sees them, and CPU
 time (user + system of every process) besides wall time, because wall time on a
 shared machine swings with the load. Target: ratio <= 1.10. The load average
-is printed before and after.
+is printed before and after, and after each script (`load`, 1 minute). On a
+busy machine both ratios swing by tens of percent from run to run: compare a
+change with `--baseline`, whose runs share the rotation (and the load).
 
 `--baseline TREE` adds a third column: `dllab diagnose` imported from another
 checkout (e.g. `git archive main | tar -x -C /tmp/base`), run in the same
@@ -89,7 +91,7 @@ def main() -> None:
         + " ".join(f"{k:>9s} {'ratio':>6s}" for k in trees)
         + f" | {'cpu s: script':>13s} "
         + " ".join(f"{k:>9s} {'ratio':>6s}" for k in trees)
-        + " | diagnosis"
+        + " | load | diagnosis"
     )
     ratios: dict[str, list[float]] = {k: [] for k in trees}
     for name in args.scripts:
@@ -116,7 +118,8 @@ def main() -> None:
             walls.append(f"{dw:9.2f} {dw / pw:6.2f}")
             cpus.append(f"{dc:9.2f} {dc / pc:6.2f}")
         print(
-            f"{name:8s} {steps:5d} | {pw:14.2f} {' '.join(walls)} | {pc:13.2f} {' '.join(cpus)} | {status}",
+            f"{name:8s} {steps:5d} | {pw:14.2f} {' '.join(walls)} | {pc:13.2f} {' '.join(cpus)}"
+            f" | {os.getloadavg()[0]:4.1f} | {status}",
             flush=True,
         )
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")

@@ -29,6 +29,18 @@ _MAX_PRINTED = 5000
 """Printed validation losses kept (a script printing one every step keeps its first 5,000)."""
 
 
+def _one_float(value: torch.Tensor) -> torch.Tensor:
+    """The first element, detached, as a float32 tensor of shape (1,) (kept for one batched sync).
+
+    Called on every loss and every backward(): as few tensor ops as possible (no `.float()`
+    on what already is float32, no slice of what already holds one element).
+    """
+    v = value.detach()
+    if v.dtype != torch.float32:
+        v = v.float()
+    return v.reshape(1) if v.numel() == 1 else v.reshape(-1)[:1]
+
+
 @dataclass
 class _Phase:
     kind: str
@@ -94,14 +106,14 @@ class Losses:
         if not self.phases or self.phases[-1].kind != kind:
             self.phases.append(_Phase(kind, step, step))
         self.phases[-1].last_step = step
-        self._pending.append((len(self.phases) - 1, step, value.detach().float().reshape(-1)[:1]))
+        self._pending.append((len(self.phases) - 1, step, _one_float(value)))
         if len(self._pending) >= _BATCH:
             self.convert()
 
     def record_backward_root(self, value: torch.Tensor, step: int) -> None:
         """The tensor `backward()` was called on (checked for NaN/Inf at the next conversion)."""
         if value.numel() == 1 and value.is_floating_point():
-            self._pending.append((-1, step, value.detach().float().reshape(-1)))
+            self._pending.append((-1, step, _one_float(value)))
             if len(self._pending) >= _BATCH:
                 self.convert()
 

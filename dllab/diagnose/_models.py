@@ -184,11 +184,12 @@ class Models:
         calls = [self.eval_calls[i] for i in info.names if i in self.eval_calls]
         return max(calls)[1] if calls else None
 
-    def modes_at_step(self, param_ids: set[int]) -> tuple[list[RootModel], int]:
-        """(models stepped in eval after a step in train mode, models stepped with the top in eval)."""
+    def modes_at_step(self, stepping: list[RootModel]) -> tuple[list[RootModel], int]:
+        """Of the models a step changes (`stepping`): (stepped in eval after a step in train
+        mode, how many stepped with the top in eval)."""
         after_eval: list[RootModel] = []
         in_eval = 0
-        for info in self.stepping(param_ids):
+        for info in stepping:
             if not info.mode_modules:
                 continue
             if any(m.training for _, m in info.mode_modules):

@@ -76,10 +76,12 @@ class Recorder:
         )
         if step <= 3:
             self.hit(Event.STEP, where)
-        ids = {id(p) for group in optimizer.param_groups for p in group["params"]}
-        self.grads.before_step(optimizer, step, self.models.stepping(ids), where)
+        # Read once per step and shared: this runs on every step of a whole run.
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        models = self.models.stepping({id(p) for p in params})
+        self.grads.before_step(optimizer, step, models, where, params)
         self.ddp.before_step(optimizer)
-        after_eval, in_eval = self.models.modes_at_step(ids)
+        after_eval, in_eval = self.models.modes_at_step(models)
         self.counters[Counter.STEPS_AFTER_EVAL_MODE] += len(after_eval)
         for info in after_eval:  # the cause is the eval() call, not the step
             self.hit(Event.EVAL_LEFT_ON, self.models.eval_site(info), model=info.name)

@@ -212,9 +212,14 @@ class Gradients:
         step: int,
         models: list[RootModel],
         where: tuple[str, int] | None = None,
+        params: list[nn.Parameter] | None = None,
     ) -> list[nn.Parameter]:
-        """Check and measure the gradients `optimizer` is about to apply at `step`."""
-        params = [p for group in optimizer.param_groups for p in group["params"]]
+        """Check and measure the gradients `optimizer` is about to apply at `step`.
+
+        `params`: the optimizer's parameters, when the caller has already listed them.
+        """
+        if params is None:
+            params = [p for group in optimizer.param_groups for p in group["params"]]
         self.optimizers[id(optimizer)] = params
         self.optim_params.update(id(p) for p in params)
         self._note_recipe(optimizer, params, where)

@@ -82,8 +82,8 @@ def total_weight_norm(params: Iterable[Tensor]) -> float:
     """L2 norm of all the parameters together (the scale a gradient norm is compared with)."""
     import torch
 
-    weights = [p.detach() for p in params]
+    weights = [p.detach() if p.dtype == torch.float32 else p.detach().float() for p in params]
     if not weights:
         return 0.0
-    norms = torch.stack([torch.linalg.vector_norm(w.float()) for w in weights])
-    return to_floats([torch.linalg.vector_norm(norms)])[0]
+    norms = torch._foreach_norm(weights)  # one whole-list kernel, not one norm per tensor
+    return to_floats([torch.linalg.vector_norm(torch.stack(norms))])[0]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dllab.probes._base import to_floats
-
 if TYPE_CHECKING:
     from torch import Tensor, nn
 
@@ -31,13 +29,27 @@ def update_ratios(before: Snapshot, model: nn.Module) -> dict[str, float]:
     import torch
 
     names: list[str] = []
-    ratios: list[Tensor] = []
+    olds: list[Tensor] = []
+    news: list[Tensor] = []
     for name, p in model.named_parameters():
         old = before.get(name)
         if old is None or old.shape != p.shape:
             continue
-        old_norm = torch.linalg.vector_norm(old.float())
-        delta = torch.linalg.vector_norm((p.detach() - old).float())
-        ratios.append(torch.where(old_norm > 0, delta / old_norm.clamp_min(1e-30), delta))
         names.append(name)
-    return dict(zip(names, to_floats(ratios), strict=True))
+        olds.append(_as_float(old))
+        news.append(_as_float(p.detach()))
+    if not names:
+        return {}
+    # Whole-list kernels and one stack: a few ops per model, not a few per parameter
+    # (this runs on every measured step of `dllab diagnose`).
+    old_norms = torch.stack(torch._foreach_norm(olds))
+    deltas = torch.stack(torch._foreach_norm(torch._foreach_sub(news, olds)))
+    ratios = torch.where(old_norms > 0, deltas / old_norms.clamp_min(1e-30), deltas)
+    return dict(zip(names, [float(x) for x in ratios.cpu().tolist()], strict=True))
+
+
+def _as_float(t: Tensor) -> Tensor:
+    """float32 (half and bfloat16 norms overflow or round), left alone when it already is."""
+    import torch
+
+    return t if t.dtype == torch.float32 else t.float()
