@@ -262,3 +262,23 @@ async def test_leaving_the_screen_ends_the_diagnosis(lab: Lab, fake: FakeDiagnos
         assert not isinstance(app.screen, DiagnoseScreen)
         await wait_until(pilot, lambda: fake.ended != "", 5)
         assert fake.ended == "DiagnoseAbandoned"
+
+
+def test_without_colour_the_severity_is_bold_not_a_dark_grey() -> None:
+    # NO_COLOR turns "bold red" into a dark grey, which the highlighted finding's grey
+    # background all but hid: without colour the severity word is only bold
+    from dllab.tui.screens.diagnose import finding_text
+
+    finding = Finding(
+        "double-softmax",
+        Severity.ERROR,
+        "Softmax output is fed to CrossEntropyLoss",
+        "",
+        Location("train.py", 8),
+    )
+    coloured = finding_text(finding)
+    plain = finding_text(finding, colors=False)
+    assert coloured.plain == plain.plain
+    assert plain.plain.startswith("error   double-softmax  train.py:8\n")
+    assert "red" in str(coloured.spans[0].style)
+    assert [str(span.style) for span in plain.spans if span.start == 0] == ["bold"]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Static
@@ -213,3 +214,57 @@ async def test_a_lesson_with_every_part_keeps_every_key_at_80x24(
             ("完整论断", "关闭帮助") if lang == "zh" else ("Whole claim", "closes this help")
         )
         assert f"m  {claim}" in text and close in text, text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_every_lesson_row_is_one_line_at_80x24(
+    monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """A title too long for the row is cut (…), the status after it stays on the row:
+    wrapped, 'new' took a row of its own under lesson 11 and read as a stray line."""
+    from textual.widgets import OptionList
+
+    from dllab.tui.app import make_app
+
+    monkeypatch.delenv("DLLAB_LESSONS", raising=False)
+    app = make_app(lang=lang, fps=20.0)
+    status = "未开始" if lang == "zh" else "new"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        options = app.screen.query_one(OptionList)
+        rows = [options.get_option_at_index(i) for i in range(options.option_count)]
+        lessons = [o for o in rows if o.id]
+        assert len(lessons) == len(app.lesson_order())
+        width = options.scrollable_content_region.width
+        for option in lessons:
+            line = option.prompt
+            assert isinstance(line, Text)
+            assert line.cell_len <= width, (line.plain, line.cell_len, width)
+            assert line.plain.endswith(f"  {status}"), line.plain
+        if lang == "en":  # lesson 11's title is longer than its row
+            assert any("…" in o.prompt.plain for o in lessons if isinstance(o.prompt, Text))
+
+
+async def test_without_colour_the_cursor_is_black_on_white(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NO_COLOR (and TERM=linux): the highlighted lesson was bold on a bright grey, which a
+    console without bright colours does not draw; now black on white, the marks uncoloured."""
+    from textual.color import Color
+    from textual.widgets import OptionList
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.no_color
+        options = app.screen.query_one(OptionList)
+        style = options.get_visual_style("option-list--option", "option-list--option-highlighted")
+        assert style.background == Color.parse("ansi_white"), style
+        assert style.foreground == Color.parse("ansi_black"), style
+        option = options.get_option_at_index(options.highlighted or 0)
+        assert isinstance(option.prompt, Text)
+        assert all(
+            "green" not in str(s.style) and "yellow" not in str(s.style)
+            for s in option.prompt.spans
+        )

@@ -69,11 +69,15 @@ def progress_text(path: str, progress: Progress, lang: str) -> Text:
     return text
 
 
-def finding_text(finding: Finding) -> Text:
-    """One finding as two lines: `severity check file:line`, then the message."""
+def finding_text(finding: Finding, colors: bool = True) -> Text:
+    """One finding as two lines: `severity check file:line`, then the message.
+
+    Without colour (NO_COLOR) the severity is only bold: red turned into a dark grey
+    that the highlighted row's grey background all but hid."""
     severity = finding.severity.value
     text = Text(no_wrap=False)
-    text.append(f"{severity:<7} ", style=SEVERITY_STYLE.get(severity, ""))
+    style = SEVERITY_STYLE.get(severity, "") if colors else "bold"
+    text.append(f"{severity:<7} ", style=style)
     text.append(finding.check, style="bold")
     location = finding.location
     if location.file:
@@ -295,7 +299,7 @@ class DiagnoseScreen(LabScreen):
         options = self.query_one(OptionList)
         options.display = True
         for i, finding in enumerate(self.findings):
-            options.add_option(Option(finding_text(finding), id=str(i)))
+            options.add_option(Option(finding_text(finding, not self.app.no_color), id=str(i)))
         options.highlighted = 0
         options.focus()
 

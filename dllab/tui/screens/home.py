@@ -119,6 +119,10 @@ class HomeScreen(LabScreen):
         if self._signature() != self._shown_signature:
             self.rebuild()
 
+    def on_resize(self) -> None:
+        """Rows are cut to the list's width: cut them again for the new one."""
+        self.call_after_refresh(self.rebuild)
+
     def _matches(self, lesson: Lesson) -> bool:
         needle = self.filter_text.lower().strip()
         if not needle:
@@ -144,15 +148,27 @@ class HomeScreen(LabScreen):
             if not lessons:
                 continue
             options.add_option(Option(Text(pick(chapter.title, lang), style="bold"), disabled=True))
+            # the width of a row: the list's, less its scrollbar (counted even before it
+            # shows: the rows are cut once, as they are added) and an option's own padding
+            pad = options.get_component_styles("option-list--option").padding.width
+            base = options.content_region.width or self.app.size.width - 4
+            width = base - options.styles.scrollbar_size_vertical - pad
             for lesson in lessons:
                 status = self.lab.progress.status(lesson.id)
                 mark, style = MARKS.get(status, MARKS[NEW])
-                line = Text("  ")
+                if self.app.no_color:  # a grey on the cursor's white: the mark would vanish
+                    style = "bold" if status == PASSED else ""
+                line = Text("  ", no_wrap=True, overflow="ellipsis")
                 line.append(mark, style=style)
-                line.append(f" {self.lab.course.number(lesson):>2}. {pick(lesson.title, lang)}")
-                line.append(f"  {tr(status, lang)}", style="dim")
+                tail = Text(f"  {tr(status, lang)}", style="dim")
                 if lesson.id in training:
-                    line.append(f"  ▶ {tr('running', lang)}", style="bold cyan")
+                    tail.append(f"  ▶ {tr('running', lang)}", style="bold cyan")
+                # a long title is cut (…), never the status after it: wrapped, the status
+                # took a row of its own under the lesson and read as a stray line
+                title = Text(f" {self.lab.course.number(lesson):>2}. {pick(lesson.title, lang)}")
+                title.truncate(max(8, width - line.cell_len - tail.cell_len), overflow="ellipsis")
+                line.append_text(title)
+                line.append_text(tail)
                 options.add_option(Option(line, id=lesson.id))
                 shown += 1
         for entry in self.lab.course.broken:  # listed, never opened: say what is wrong
