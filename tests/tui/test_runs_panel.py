@@ -318,3 +318,15 @@ async def test_a_run_that_ends_while_the_panel_is_open_shows_up(lab: Lab, utc: N
         series = screen.histories[run.run_id].series("fast", "loss")
         assert series is not None and series.count == 150, "the whole run, not a part"
         assert legend(screen) == ["steps=150"]
+
+
+@pytest.mark.slow
+async def test_runs_alike_in_every_setting_are_told_apart_by_when(lab: Lab, utc: None) -> None:
+    """Two runs of the same settings: the legend named both 'delay=0', one name for two
+    curves; each is named with when it ran, as the table's `when` column reads."""
+    record(0.01, 0)
+    record(0.01, 1)
+    app = lab()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_panel(pilot)
+        assert legend(screen) == ["delay=0 · 12-02 09:01", "delay=0 · 12-02 09:00"]

@@ -192,6 +192,8 @@ class RunsScreen(LabScreen):
         for record, label in zip(chosen, labels(chosen), strict=True):
             if label == record.run_id:  # nothing differed (one run): what it changed, then
                 label = self.row_name(record)
+                if len(chosen) > 1:  # runs alike in every setting: when each ran sets them apart
+                    label += f" · {when(record)}"
             named[record.run_id] = label
         return [
             RunSeries(
