@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from rich.cells import cell_len
+
 _WORDS: dict[str, tuple[str, str]] = {
     # key: (en, zh)
     "new": ("new", "未开始"),
@@ -188,6 +190,19 @@ def tr(key: str, lang: str, **values: object) -> str:
     en, zh = _WORDS.get(key, (key, key))
     text = zh if lang == "zh" else en
     return text.format(**values) if values else text
+
+
+def tr_same_width(key: str, lang: str) -> str:
+    """`tr(key, lang)` padded with spaces to the widest of its words in either language.
+
+    For a tab label: a tab as wide in English as in Chinese keeps the underline
+    under it when the language changes (Textual moves the underline only when the
+    tab bar resizes) and spares the screen a second layout pass.
+    """
+    text = tr(key, lang)
+    wide = max(cell_len(tr(key, code)) for code in ("en", "zh"))
+    missing = wide - cell_len(text)
+    return " " * (missing // 2) + text + " " * (missing - missing // 2)
 
 
 def detect_lang(explicit: str | None = None) -> str:

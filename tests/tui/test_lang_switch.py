@@ -15,7 +15,7 @@ import pytest
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Header
+from textual.widgets import Header, Tab
 
 from dllab.tui.app import LabApp
 from dllab.tui.i18n import tr
@@ -48,6 +48,7 @@ def words(screen: LessonScreen) -> dict[str, str]:
         "text": screen.text.source,
         "claim": shown(screen.query_one(ClaimView)),
         "status": shown(screen.query_one("#status")),
+        "tabs": " ".join(f"{tab.region.x}:{tab.region.width}" for tab in screen.query(Tab)),
         "titles": " | ".join(
             shown(chart.heading) for chart in screen.query(MetricChart) if chart.display
         ),
@@ -115,6 +116,10 @@ async def test_l_during_a_run_rewords_everything_at_once_and_builds_no_chart(
         assert "快：最终损失低于 0.1" in chinese["claim"]
         assert RunState.RUNNING.word("zh") in chinese["status"]
         assert "损失" in chinese["titles"] and "Loss" not in chinese["titles"]
+        await pilot.pause()
+        # each tab as wide in both languages: the underline stays under the active one
+        assert words(screen)["tabs"] == english["tabs"]
+        assert "课文" in shown(screen.query(Tab).first())
         assert screen.training, "the run ended before the key: the test checked nothing"
 
         # the pictures follow in a thread, their legends in the new language
@@ -131,7 +136,7 @@ async def test_l_during_a_run_rewords_everything_at_once_and_builds_no_chart(
         back, built_in_handler = seen[-1]
         assert built_in_handler == 0
         assert screen.training
-        for part in ("header", "text", "titles"):
+        for part in ("header", "text", "tabs", "titles"):
             assert back[part] == english[part], part
         # the claim's values and the step count moved on meanwhile; the words are back
         assert "fast: loss ends below 0.1" in back["claim"] and "快" not in back["claim"]

@@ -28,7 +28,7 @@ from dllab.engine.history import RunHistory
 from dllab.errors import DllabError
 from dllab.tui import heap
 from dllab.tui.bridge import UiSubscriber
-from dllab.tui.i18n import tr
+from dllab.tui.i18n import tr, tr_same_width
 from dllab.tui.lessontext import LessonText, lesson_markdown
 from dllab.tui.messages import (
     ArmFinished,
@@ -138,16 +138,19 @@ class LessonScreen(LabScreen):
             yield self.claim
         with Horizontal(id="lesson-body"):
             with self.tabs:
-                with TabPane(tr("lesson", lang), id="tab-text"), VerticalScroll(id="text-scroll"):
+                with (
+                    TabPane(tr_same_width("lesson", lang), id="tab-text"),
+                    VerticalScroll(id="text-scroll"),
+                ):
                     # one text per language: switching language only flips which is shown
                     yield from self.texts.values()
-                with TabPane(tr("knobs", lang), id="tab-knobs"):
+                with TabPane(tr_same_width("knobs", lang), id="tab-knobs"):
                     yield KnobsPanel(self.lesson, lang, id="knobs")
                 if self.lesson.bughunt is not None:
-                    with TabPane(tr("hunt", lang), id="tab-hunt"), VerticalScroll():
+                    with TabPane(tr_same_width("hunt", lang), id="tab-hunt"), VerticalScroll():
                         yield HuntPanel(self.lesson, lang, id="hunt")
                 if self.lesson.predictions:
-                    with TabPane(tr("predict", lang), id="tab-predict"):
+                    with TabPane(tr_same_width("predict", lang), id="tab-predict"):
                         yield PredictPanel(self.lesson, lang, id="predict")
             with Vertical(id="main"), Vertical(id="charts"):
                 self.charts = [
@@ -247,15 +250,15 @@ class LessonScreen(LabScreen):
             if code == lang and text.source != source:
                 text.set_source(source)
         tabs = self.tabs
-        tabs.get_tab("tab-text").label = tr("lesson", lang)
-        tabs.get_tab("tab-knobs").label = tr("knobs", lang)
+        tabs.get_tab("tab-text").label = tr_same_width("lesson", lang)
+        tabs.get_tab("tab-knobs").label = tr_same_width("knobs", lang)
         if self.lesson.predictions:
-            tabs.get_tab("tab-predict").label = tr("predict", lang)
+            tabs.get_tab("tab-predict").label = tr_same_width("predict", lang)
             predict = self.one(PredictPanel)
             predict.lang = lang
             predict.redraw()
         if self.lesson.bughunt is not None:
-            tabs.get_tab("tab-hunt").label = tr("hunt", lang)
+            tabs.get_tab("tab-hunt").label = tr_same_width("hunt", lang)
             hunt = self.one(HuntPanel)
             hunt.lang = lang
             hunt.redraw()
