@@ -276,8 +276,11 @@ def init_gain(model: nn.Module) -> float | None:
                 continue
             if weight.is_meta or not weight.dtype.is_floating_point:
                 continue
-            fan_in = weight[0].numel()
-            gains.append(float(weight.detach().float().std()) * fan_in**0.5)
+            try:
+                fan_in = weight[0].numel()
+                gains.append(float(weight.detach().float().std()) * fan_in**0.5)
+            except (RuntimeError, TypeError, ValueError):  # a sharded or exotic tensor: no gain
+                continue
     gains = [g for g in gains if g == g]  # NaN weights say nothing
     return statistics.median(gains) if gains else None
 
