@@ -566,11 +566,12 @@ class Instrumentation:
         """An RNN's hidden state in (was it carried over a backward() undetached?) and out."""
         rec = self.rec
         root = rec.models.current_root
-        weight = root.recurrent.get(id(module)) if root is not None else None
-        if weight is not None and weight["time_steps"] is None and args:
-            x = args[0]
-            if isinstance(x, torch.Tensor) and x.dim() == 3:
-                weight["time_steps"] = int(x.shape[1] if module.batch_first else x.shape[0])
+        for found in (root.recurrent, root.gated) if root is not None else ():
+            weight = found.get(id(module))
+            if weight is not None and weight["time_steps"] is None and args:
+                x = args[0]
+                if isinstance(x, torch.Tensor) and x.dim() == 3:
+                    weight["time_steps"] = int(x.shape[1] if module.batch_first else x.shape[0])
         states = rec.models.rnn_outputs
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
         for t in _tensors(hx):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import statistics
 import threading
 import weakref
@@ -13,7 +14,13 @@ from types import FrameType
 import torch
 from torch import nn
 
-from dllab.diagnose.observations import DeadLayer, ModelInfo, RecurrentWeight
+from dllab.diagnose.observations import (
+    GATED_INIT_SCALE,
+    DeadLayer,
+    GatedCell,
+    ModelInfo,
+    RecurrentWeight,
+)
 from dllab.probes import DeadUnitProbe
 
 MODE_TYPES = (
@@ -52,6 +59,8 @@ class RootModel:
     """id(nn.RNN submodule) -> its recurrent weights' spectral radius (one entry per layer: the largest)."""
     init_gain: float | None = None
     """Median over its weight matrices of std * sqrt(fan_in) at its first call (He init: ~1.41)."""
+    gated: dict[int, GatedCell] = field(default_factory=dict)
+    """id(LSTM/GRU submodule or cell) -> its weights' init scale."""
 
     def info(self) -> ModelInfo:
         return {
@@ -66,6 +75,7 @@ class RootModel:
             "params": sum(p.numel() for p in self.module.parameters()),
             "recurrent": list(self.recurrent.values()),
             "init_gain": self.init_gain,
+            "gated": list(self.gated.values()),
             "module_types": sorted({type(m).__name__ for m in self.module.modules()}),
         }
 
@@ -168,6 +178,7 @@ class Models:
         )
         info.recurrent = recurrent_radii(module)
         info.init_gain = init_gain(module)
+        info.gated = gated_cells(module)
         self.roots[id(module)] = info
         return info
 
@@ -311,4 +322,43 @@ def recurrent_radii(model: nn.Module) -> dict[int, RecurrentWeight]:
                     best = {"layer": layer, "radius": radius, "time_steps": None}
             if best is not None:
                 found[id(sub)] = best
+    return found
+
+
+GATED = (nn.LSTM, nn.GRU, nn.LSTMCell, nn.GRUCell)
+
+
+def gated_cells(model: nn.Module) -> dict[int, GatedCell]:
+    """Each LSTM/GRU (module or cell): its largest weight std against the default's.
+
+    The recurrent weights (`weight_hh*`) are named when they are out of scale too: they
+    are the ones a gradient passes at every time step.
+    """
+    found: dict[int, GatedCell] = {}
+    with torch.no_grad(), torch._C.DisableTorchFunction():
+        for name, sub in model.named_modules():
+            if not isinstance(sub, GATED) or int(sub.hidden_size) < 1:
+                continue
+            hidden = int(sub.hidden_size)
+            default = 1.0 / (3.0 * hidden) ** 0.5
+            stds: list[tuple[float, str]] = []
+            for pname, weight in sub.named_parameters(recurse=False):
+                if pname.startswith("weight") and weight.numel() > 1:
+                    std = float(weight.detach().float().std())
+                    if math.isfinite(std):
+                        stds.append((std, pname))
+            if not stds:
+                continue
+            recurrent = [sp for sp in stds if sp[1].startswith("weight_hh")]
+            big = [sp for sp in recurrent if sp[0] >= GATED_INIT_SCALE * default]
+            std, pname = max(big or stds)
+            found[id(sub)] = {
+                "layer": name or type(sub).__name__,
+                "type": type(sub).__name__,
+                "hidden": hidden,
+                "param": f"{name}.{pname}" if name else pname,
+                "std": std,
+                "default_std": default,
+                "time_steps": None,
+            }
     return found

@@ -132,6 +132,32 @@ class RecurrentWeight(TypedDict):
     """The sequence length of the module's first forward."""
 
 
+GATED_INIT_SCALE = 4.0
+"""An LSTM/GRU weight std this many times PyTorch's default is out of scale (`normal_(std=1)`: 14x at 64 units)."""
+
+
+class GatedCell(TypedDict):
+    """An LSTM/GRU (or its cell) as initialized: its weights' scale against PyTorch's default.
+
+    Its gates bound the per-step gain, so no spectral radius says whether gradients grow
+    through time; a far larger init than the default (unsaturated candidate paths with
+    large weights) does, measured as the gradient at the first steps.
+    """
+
+    layer: str
+    """The module's qualified name (`rnn`)."""
+    type: str
+    """`LSTM`, `GRU`, `LSTMCell`, `GRUCell`."""
+    hidden: int
+    param: str
+    """Its weight with the largest std (`rnn.weight_hh_l0`)."""
+    std: float
+    default_std: float
+    """Of PyTorch's default init for that hidden size: uniform(+-1/sqrt(hidden)), std 1/sqrt(3 hidden)."""
+    time_steps: int | None
+    """The sequence length of the module's first forward (None for a cell: one step per call)."""
+
+
 ModelInfo = TypedDict(
     "ModelInfo",
     {
@@ -147,6 +173,7 @@ ModelInfo = TypedDict(
         "recurrent": list[
             RecurrentWeight
         ],  # square recurrent weights (nn.RNN) at the first forward
+        "gated": list[GatedCell],  # LSTM/GRU modules and cells at the first forward
         "module_types": list[str],  # class names of its submodules (what the code already uses)
         "init_gain": float | None,  # median std*sqrt(fan_in) of its weights at the first call
     },

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
-from dllab.diagnose._models import recurrent_radii
+from dllab.diagnose._models import gated_cells, recurrent_radii
 from dllab.diagnose.findings import Finding
 from tests.diagnose.test_static_and_render import dynamic_report
 
@@ -28,10 +29,15 @@ def test_the_spectral_radius_of_an_rnns_recurrent_weight() -> None:
     assert recurrent_radii(nn.LSTM(3, 8)) == {}  # stacked gates: no single matrix
 
 
-def exploding(models_recurrent: list[dict[str, object]], clip: bool = False) -> dict[str, Finding]:
+def exploding(
+    models_recurrent: list[dict[str, object]],
+    clip: bool = False,
+    gated: list[dict[str, object]] | None = None,
+    weight_norms: list[float] | None = None,
+) -> dict[str, Finding]:
     obs: dict[str, object] = {
         "total_norms": [[1, 1.0], [2, 1.0], [3, 1.0], [4, 1.1], [5, 1.0], [6, 50.0], [7, 5e4]],
-        "weight_norms": [[s, 10.0] for s in range(1, 8)],
+        "weight_norms": [[s, w] for s, w in enumerate(weight_norms or [10.0] * 7, 1)],
         "optimizers": [{"type": "SGD", "lr": 0.01, "steps": 7, "file": None, "line": None}],
     }
     if clip:
@@ -49,6 +55,7 @@ def exploding(models_recurrent: list[dict[str, object]], clip: bool = False) -> 
                     "children": ["rnn"],
                     "mode_modules": [],
                     "recurrent": models_recurrent,
+                    "gated": gated or [],
                 }
             ],
         }
@@ -63,6 +70,62 @@ def test_exploding_gradients_name_a_recurrent_radius_above_one() -> None:
     assert "1.20^30 = 237x" in finding.evidence
     assert "left its range at step 7" in finding.evidence
     assert "rnn.weight_hh_l0" in finding.fix
+
+
+@pytest.mark.parametrize(
+    "cell", [nn.LSTM(3, 8), nn.GRU(3, 8, num_layers=2), nn.LSTMCell(3, 8), nn.GRUCell(3, 8)]
+)
+def test_gated_cells_get_no_spectral_radius_but_their_init_scale(cell: nn.Module) -> None:
+    """Gates bound an LSTM/GRU's per-step gain: a radius of weight_hh says nothing about it."""
+    default = {id(cell): 1 / (3 * 8) ** 0.5}
+    (found,) = gated_cells(cell).values()
+    assert found["default_std"] == pytest.approx(default[id(cell)])
+    assert found["std"] == pytest.approx(default[id(cell)], rel=0.5)  # PyTorch's own init
+    with torch.no_grad():
+        for name, p in cell.named_parameters():
+            if "weight" in name:
+                p.normal_(0, 1.0)  # square blocks of weight_hh could have any radius now
+    assert recurrent_radii(cell) == {}
+    (found,) = gated_cells(cell).values()
+    assert found["param"].startswith("weight_hh") and found["std"] > 4 * found["default_std"]
+
+
+LSTM_SANE = {
+    "layer": "rnn",
+    "type": "LSTM",
+    "hidden": 64,
+    "param": "rnn.weight_hh_l0",
+    "std": 0.07,
+    "default_std": 0.072,
+    "time_steps": 35,
+}
+
+
+def test_a_gated_net_that_explodes_at_a_high_rate_is_told_to_clip() -> None:
+    found = exploding([], gated=[LSTM_SANE], weight_norms=[10.0, 10.0, 11, 12, 15, 30, 80])
+    finding = found["exploding-gradients"]
+    assert "spectral radius" not in finding.evidence and "init" not in finding.evidence
+    assert "the weights' norm grew 8x by then (10 at step 1, 80 at step 7)" in finding.evidence
+    assert "no gradient clipping of the LSTM over 35 time steps" in finding.evidence
+    assert finding.fix.startswith("Clip with clip_grad_norm_") and "lower SGD's" in finding.fix
+
+
+def test_a_gated_net_initialized_far_above_the_default_names_its_init() -> None:
+    big = {**LSTM_SANE, "type": "GRU", "std": 1.0}
+    finding = exploding([], gated=[big])["exploding-gradients"]
+    assert "the GRU's weights started at 14x PyTorch's default scale" in finding.evidence
+    assert (
+        "rnn.weight_hh_l0: std 1" in finding.evidence and "spectral radius" not in finding.evidence
+    )
+    assert "orthogonal_" in finding.fix
+    # it left its range at step 7, not from the first step: the rate stays a suspect
+    assert "learning rate" in finding.fix
+
+
+def test_a_clipped_gated_net_is_not_told_to_clip() -> None:
+    finding = exploding([], clip=True, gated=[LSTM_SANE])["exploding-gradients"]
+    assert "clip" not in finding.evidence and "clip" not in finding.fix.lower()
+    assert "learning rate" in finding.fix
 
 
 def test_a_contracting_recurrent_weight_is_not_named() -> None:

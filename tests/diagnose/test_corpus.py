@@ -337,3 +337,25 @@ def test_an_optimizer_built_before_the_new_head_is_an_error_at_its_line(
         "filter(lambda p: p.requires_grad" in frozen.fix
         and "Build the optimizer after" in frozen.fix
     )
+
+
+def test_an_lstm_at_a_high_rate_without_clipping_is_told_to_clip() -> None:
+    """Gates bound an LSTM's per-step gain: no spectral radius; the steps were too large, unclipped."""
+    path = CORPUS / "buggy" / "expl_lstm_lm_no_clip.py"
+    finding = next(f for f in report_for(path).findings if f.check == "exploding-gradients")
+    assert "spectral radius" not in finding.evidence, describe(path)
+    assert "no gradient clipping of the LSTM over 35 time steps" in finding.evidence
+    assert "the weights' norm grew" in finding.evidence and "SGD with lr=50" in finding.evidence
+    assert finding.fix.startswith("Clip with clip_grad_norm_(model.parameters()")
+
+
+def test_a_gru_drawn_from_a_unit_normal_is_told_its_init_scale() -> None:
+    path = CORPUS / "buggy" / "expl_gru_normal_init.py"
+    report = report_for(path)
+    finding = next(f for f in report.findings if f.check == "exploding-gradients")
+    assert "spectral radius" not in finding.evidence, describe(path)
+    assert "the GRU's weights started at 14x PyTorch's default scale (gru.weight_hh_l0" in (
+        finding.evidence
+    )
+    assert "orthogonal_" in finding.fix and "learning rate" not in finding.fix
+    assert "exploding gradients" in next(f for f in report.findings if f.check == "non-finite").fix

@@ -8,6 +8,15 @@ initialization). The finding names the step where the norm left its range, the
 growth factor, and what the run points at: the initialization scale, the
 learning rate in use, missing clipping. NaN/Inf that follow are its consequence
 (`non-finite` says so).
+
+Recurrent nets: a plain `nn.RNN` multiplies the gradient by its recurrent weight
+at every time step, so a spectral radius > 1 is a cause. LSTM/GRU gates bound
+that gain, so no radius is claimed for them; what makes them blow up in practice
+(measured on language models and sequence regressors) is either an init far
+above PyTorch's default (`normal_(std=1)`: the gradient is out of range from the
+first step, up to 1e8x the weights' norm) or steps too large for the sequence
+length: a high learning rate without `clip_grad_norm_`, the weights growing
+before the gradient leaves its range.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import statistics
 from dataclasses import dataclass
 
 from dllab.diagnose.findings import Finding, Severity
-from dllab.diagnose.observations import Event, Field
+from dllab.diagnose.observations import GATED_INIT_SCALE, Event, Field, GatedCell
 from dllab.diagnose.rules._base import Context, Rule
 from dllab.diagnose.rules._recipe import NORMALIZATION, lr_advice, module_types, optimizer_in_use
 from dllab.diagnose.rules.missing_zero_grad import gradients_accumulate
@@ -26,6 +35,8 @@ WARN_GROWTH = 100.0
 ERROR_GROWTH = 1e3
 INIT_RATIO = 1e3
 """Gradient norm / weight norm at the first step above which the start itself is out of range."""
+WEIGHT_GROWTH = 2.0
+"""The weights' norm grown this much by the step the gradient left its range: steps too large."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +94,15 @@ def _causes(ctx: Context, found: Explosion) -> tuple[list[str], list[str]]:
     if recurrent is not None:
         points.append(recurrent[0])
         fixes.append(recurrent[1])
-    if found.at_init and recurrent is None:
+    gated = _gated_cells(ctx)
+    big = _gated_init_cause(gated)
+    if big is not None:
+        points.append(big[0])
+        fixes.append(big[1])
+    # Out of range from the first step: the init is the cause. A big init in a run that
+    # left its range later is named, but the rate and clipping stay suspects too.
+    init = found.at_init
+    if found.at_init and recurrent is None and big is None:
         points.append("it was out of range from the first step: the initialization scale")
         gains = [float(g) for m in ctx.models() if (g := m.get("init_gain"))]
         gain = max(gains) if gains else None
@@ -100,16 +119,69 @@ def _causes(ctx: Context, found: Explosion) -> tuple[list[str], list[str]]:
             )
         if not module_types(ctx) & NORMALIZATION:
             fixes.append("add normalization (BatchNorm/LayerNorm) for deep stacks")
+    if not init:
+        grew = _weights_grew(ctx, found)
+        if grew is not None:
+            points.append(grew)
+    lr_fix = None
     opt = optimizer_in_use(ctx)
     if opt is not None and opt.get("lr") is not None:
         points.append(f"{opt['type']} with lr={float(opt['lr']):g}")  # type: ignore[arg-type]
-        if not found.at_init and not gradients_accumulate(ctx):
-            fixes.append(lr_advice(opt))
+        if not init and not gradients_accumulate(ctx):
+            lr_fix = lr_advice(opt)
+    clip_fix = None
     if not ctx.sites(Event.CLIP):
-        points.append("no gradient clipping")
-        if not gradients_accumulate(ctx):  # clipping would only hide that sum
-            fixes.append("clip with clip_grad_norm_(params, 1.0) between backward() and step()")
+        if gated and not init:
+            cell = gated[0]
+            over = f" over {cell['time_steps']} time steps" if cell["time_steps"] else ""
+            points.append(f"no gradient clipping of the {cell['type']}{over}")
+            clip_fix = (
+                "clip with clip_grad_norm_(model.parameters(), 0.25 to 1.0) between backward() and step(), "
+                f"as {cell['type']} training does: one step on an outsized gradient can saturate its gates for good"
+            )
+        else:
+            points.append("no gradient clipping")
+            clip_fix = "clip with clip_grad_norm_(params, 1.0) between backward() and step()"
+        if gradients_accumulate(ctx):  # clipping would only hide that sum
+            clip_fix = None
+    # A gated net trained without clipping: clipping is the standard fix, the rate second.
+    ordered = [clip_fix, lr_fix] if gated else [lr_fix, clip_fix]
+    fixes.extend(f for f in ordered if f is not None)
     return points, fixes
+
+
+def _gated_cells(ctx: Context) -> list[GatedCell]:
+    return [cell for model in ctx.models() for cell in model.get("gated", [])]
+
+
+def _gated_init_cause(cells: list[GatedCell]) -> tuple[str, str] | None:
+    """An LSTM/GRU initialized far above PyTorch's default scale: (evidence, fix)."""
+    big = [c for c in cells if c["std"] >= GATED_INIT_SCALE * c["default_std"]]
+    if not big:
+        return None
+    cell = max(big, key=lambda c: c["std"] / c["default_std"])
+    ratio = cell["std"] / cell["default_std"]
+    evidence = (
+        f"the {cell['type']}'s weights started at {ratio:.0f}x PyTorch's default scale "
+        f"({cell['param']}: std {cell['std']:.3g}, default {cell['default_std']:.3f} for hidden size {cell['hidden']})"
+    )
+    fix = (
+        f"initialize {cell['layer']} as PyTorch does (uniform +-1/sqrt(hidden_size): std {cell['default_std']:.3f}) "
+        f"or with nn.init.orthogonal_ on weight_hh and xavier_uniform_ on weight_ih; std {cell['std']:.2g} is {ratio:.0f}x too large"
+    )
+    return evidence, fix
+
+
+def _weights_grew(ctx: Context, found: Explosion) -> str | None:
+    """The weights' norm grown by the step the gradient left its range: the steps were too large."""
+    weights = [(int(s), float(v)) for s, v in ctx.get(Field.WEIGHT_NORMS, [])]
+    start = weights[0] if weights else None
+    at = next(((s, v) for s, v in weights if s >= found.step), None)
+    if start is None or at is None or start[1] <= 0 or not math.isfinite(at[1]):
+        return None
+    if at[1] < WEIGHT_GROWTH * start[1]:
+        return None
+    return f"the weights' norm grew {at[1] / start[1]:.3g}x by then ({start[1]:.3g} at step {start[0]}, {at[1]:.3g} at step {at[0]})"
 
 
 def _recurrent_cause(ctx: Context) -> tuple[str, str] | None:
