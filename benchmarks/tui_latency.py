@@ -158,12 +158,16 @@ class PtyApp:
             with self.lock:
                 end = len(self.chunks)
                 window = self.chunks[max(since, scanned - 3) : end]
-            acc = ""
+            tail = ""
             for t, c in window:
-                acc += c
-                plain = _ANSI.sub("", acc[-4000:])
+                # the whole new chunk (a colour frame is often over 10 KB, and what it
+                # draws first was cut off when only the last 4000 characters were read),
+                # after the end of the one before (a text split between two reads)
+                raw = tail + c
+                plain = _ANSI.sub("", raw)
                 if (needle in plain) if isinstance(needle, str) else needle.search(plain):
                     return t
+                tail = raw[-4000:]
             scanned = end
             time.sleep(poll)
         raise TimeoutError(
