@@ -359,3 +359,16 @@ def test_a_gru_drawn_from_a_unit_normal_is_told_its_init_scale() -> None:
     )
     assert "orthogonal_" in finding.fix and "learning rate" not in finding.fix
     assert "exploding gradients" in next(f for f in report.findings if f.check == "non-finite").fix
+
+
+@pytest.mark.parametrize("script", ["eval_neither_function.py", "eval_neither_trainer.py"])
+def test_an_evaluation_lacking_eval_and_no_grad_gets_both_findings_honestly(script: str) -> None:
+    """Each names its own missing call and fix, and neither claims the other call is there."""
+    path = CORPUS / "buggy" / script
+    report = report_for(path)
+    mode = next(f for f in report.findings if f.check == "missing-eval")
+    grad = next(f for f in report.findings if f.check == "eval-without-no-grad")
+    assert "model.eval()" in mode.fix and "no_grad" in grad.fix, describe(path)
+    assert "never calls .eval() either" in grad.evidence, grad.evidence
+    assert "did not reach" not in mode.evidence, mode.evidence  # the run ran it, with autograd on
+    assert mode.location.line and grad.location.line

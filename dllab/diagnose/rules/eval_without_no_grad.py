@@ -81,15 +81,33 @@ class EvalWithoutNoGrad(Rule):
             ]
         if ctx.counter(Counter.EVAL_FORWARDS) > 0:
             return []
-        hits = static_hits(ctx.source) if ctx.source else []
+        src = ctx.source
+        hits = static_hits(src) if src else []
         return [
             self.finding(
                 Severity.WARNING,
                 "This evaluation function runs the model without torch.no_grad().",
-                f"function at line {line} calls .eval() and loops without no_grad/inference_mode (static)",
+                f"function at line {line} {_what_it_calls(src, line)} and runs the model in a loop without no_grad/inference_mode (static)",
                 ctx.at(line),
                 FIX,
                 confirmed=False,
             )
             for line in hits[:1]
         ]
+
+
+def _what_it_calls(src: Source | None, line: int) -> str:
+    """Say whether the function calls `.eval()`: one that does not also gets `missing-eval`."""
+    fn = (
+        next(
+            (n for n in ast.walk(src.tree) if isinstance(n, ast.FunctionDef) and n.lineno == line),
+            None,
+        )
+        if src
+        else None
+    )
+    calls_eval = fn is not None and any(
+        not c.args and not c.keywords
+        for c in src.method_calls("eval", fn)  # type: ignore[union-attr]
+    )
+    return "calls .eval()" if calls_eval else "never calls .eval() either (see missing-eval)"

@@ -99,11 +99,19 @@ class MissingEval(Rule):
             ]
             if calls and not all(sampling_at(src, c.lineno) for c in calls):
                 line = getattr(block, "lineno", None)
+                # With autograd on and the model in training mode, an evaluation function's
+                # forwards look like training ones to the run: it did reach them, unseen.
+                seen = (
+                    "the run cannot tell its forwards, with autograd on, from training ones"
+                    if isinstance(block, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and not src.in_no_grad(block.body[0])
+                    else "the run did not reach an evaluation"
+                )
                 return [
                     self.finding(
                         Severity.WARNING,
                         "Evaluation code never calls model.eval(), and the script builds Dropout/BatchNorm layers.",
-                        f"evaluation block at line {line}; no .eval() or .train(False) anywhere (static; the run did not reach an evaluation)",
+                        f"evaluation block at line {line}; no .eval() or .train(False) anywhere (static; {seen})",
                         ctx.at(line),
                         FIX,
                         confirmed=False,
