@@ -164,7 +164,7 @@ class PtyApp:
                 # draws first was cut off when only the last 4000 characters were read),
                 # after the end of the one before (a text split between two reads)
                 raw = tail + c
-                plain = _ANSI.sub("", raw)
+                plain = _ANSI.sub("", raw).replace("\xa0", " ")  # the legend's no-break spaces
                 if (needle in plain) if isinstance(needle, str) else needle.search(plain):
                     return t
                 tail = raw[-4000:]
