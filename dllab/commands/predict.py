@@ -6,6 +6,7 @@ from typing import IO, Any
 
 import click
 
+from dllab.commands.wrapping import echo_wrapped
 from dllab.curriculum.model import Lesson, pick
 from dllab.curriculum.predictions import describe_error
 
@@ -39,12 +40,13 @@ def report_predictions(
     for row in rows:
         spec = specs[row["id"]]
         if row["guess"] is None:
-            click.echo(
-                f"  ? {row['id']}: {pick(spec.question, lang)}  "
+            echo_wrapped(
+                f"? {row['id']}: {pick(spec.question, lang)}  "
                 f"(guess before the next run: --predict {row['id']}=VALUE)",
+                indent=2,
                 file=file,
             )
             continue
-        click.echo("  " + verdict_line(row), file=file)
+        echo_wrapped(verdict_line(row), indent=2, file=file)
         if row["value"] is not None:
-            click.echo(f"      {pick(spec.explain, lang)}", file=file)
+            echo_wrapped(pick(spec.explain, lang), indent=6, hang=0, file=file)

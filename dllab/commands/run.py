@@ -16,6 +16,7 @@ import click
 from dllab import exit_codes
 from dllab.commands.common import build_config, find_lesson
 from dllab.commands.options import visdom_option
+from dllab.commands.wrapping import echo_wrapped
 from dllab.curriculum.model import Lesson
 from dllab.engine.config import RunConfig
 from dllab.engine.events import RunEnded, RunStatus, Subscriber
@@ -192,10 +193,11 @@ def _report_end(lesson: Lesson, result: RunEnded, checking: bool) -> None:
             f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
             for k, v in detail.get("values", {}).items()
         )
-        click.echo(
-            f"  {mark} {detail['text']}"
+        echo_wrapped(
+            f"{mark} {detail['text']}"
             + (f"  ({values})" if values else "")
             + (f"  [{detail['error']}]" if detail.get("error") else ""),
+            indent=2,
             file=err if not checking else None,
         )
     verdict = "holds" if claim.get("passed") else "does not hold"
