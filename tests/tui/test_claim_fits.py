@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from textual.pilot import Pilot
 
 from dllab.curriculum.claims import CheckResult, ClaimResult
 from dllab.curriculum.model import ChartKind
@@ -61,6 +62,27 @@ def verdict(screen: LessonScreen) -> ClaimResult:
     )
 
 
+async def settled(pilot: Pilot[None], screen: LessonScreen, rounds: int = 100) -> None:
+    """Until the layout holds still and every shown chart is built at its laid-out size.
+
+    A fixed pause was not enough on a loaded machine: the layout, then each chart's
+    build at its new size, can each take a few refreshes.
+    """
+    last: object = None
+    for _ in range(rounds):
+        await pilot.pause(0.05)
+        charts = [c for c in screen.query(MetricChart) if c.display]
+        now = [(c.spec.id, c.region, c.plot.region) for c in charts]
+        now.append(("claim", screen.query_one(ClaimView).region, None))
+        built = all(
+            getattr(c.plot, "built_size", None) in (None, (c.plot.size.width, c.plot.size.height))
+            for c in charts
+        )
+        if built and now == last:
+            return
+        last = now
+
+
 def plot_rows(chart: MetricChart) -> int:
     """Rows inside the plot's box (between ┌ and └), as drawn."""
     lines = chart.picture.splitlines()
@@ -91,7 +113,7 @@ async def test_every_lesson_keeps_a_readable_plot_beside_its_claim(
             claim.reset()  # no ✗→✓ from the synthetic history's own verdict
             claim.set_result(result, "en")
             screen.layout_charts()
-            await pilot.pause(0.1)
+            await settled(pilot, screen)
             where = f"{lesson.id} at {size}"
             # the summary line is always on screen, and every check has its mark
             text = shown(claim)
@@ -110,7 +132,7 @@ async def test_every_lesson_keeps_a_readable_plot_beside_its_claim(
                     assert plot_rows(chart) >= least, (where, chart.spec.id, chart.picture)
             # m: every check whole, without "…"
             await pilot.press("m")
-            await pilot.pause(0.1)
+            await settled(pilot, screen)
             whole = " ".join(shown(claim).split())
             for check in result.checks:
                 assert " ".join(check.text.split()) in whole, (where, check.text, whole)
