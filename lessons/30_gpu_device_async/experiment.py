@@ -2,7 +2,7 @@
 
 Step k trains at batch size 16·2^k. Each step does `warmup` untimed training
 iterations, waits for the device, then times `reps` iterations twice over one
-clock: `ms_nosync` when Python gets control back after the last call, `ms_sync`
+clock, in TRIALS trials of which the middle one by `nosync_share` is kept: `ms_nosync` when Python gets control back after the last call, `ms_sync`
 after `torch.cuda.synchronize()` has waited for every queued kernel (both per
 iteration), and their ratio `nosync_share`. On a CPU every operation finishes before it returns, so the two
 agree; on CUDA a call only enqueues a kernel, so `ms_nosync` measures the
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
@@ -30,6 +30,8 @@ from dllab.lessonkit.cpu import single_thread
 IN, OUT = 64, 10
 CUDA_FACTOR = 8
 """On a CUDA machine the width is this many times the knob, so the largest batches do real work."""
+TRIALS = 3
+"""Timings per batch size; the middle one by no-sync share is reported (see `_middle_trial`)."""
 
 
 def _sync(device: torch.device) -> None:
@@ -51,6 +53,34 @@ def _mismatch(model: nn.Module, device: torch.device) -> float:
         text = str(exc)
         return float(device.type in text and other.type in text)
     return 0.0
+
+
+def _middle_trial(
+    train_step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    reps: int,
+    device: torch.device,
+) -> tuple[float, float, float, torch.Tensor]:
+    """(start, returned, done, last loss) of the middle one of TRIALS timings, by no-sync share.
+
+    On a shared machine anything can pause the process for microseconds at any moment, even
+    between the two clock reads, where it shows as a wait that synchronize() did not cause
+    (a 0.5 us gap is 4 us one time in a thousand here). The median of three trials is decided
+    by no single disturbed one, and it leans neither way: on CUDA it is not the largest share.
+    """
+    trials = []
+    for _ in range(TRIALS):
+        _sync(device)
+        start = time.perf_counter()
+        for _ in range(reps):
+            loss = train_step(x, y)
+        returned = time.perf_counter()
+        _sync(device)
+        done = time.perf_counter()
+        trials.append((start, returned, done, loss))
+    trials.sort(key=lambda t: (t[1] - t[0]) / (t[2] - t[0]))
+    return trials[len(trials) // 2]
 
 
 def run(cfg) -> Iterator[dict[str, float]]:
@@ -82,13 +112,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
             y = torch.randint(0, OUT, (batch,), generator=gen).to(device)
             for _ in range(cfg.warmup):
                 train_step(x, y)
-            _sync(device)
-            start = time.perf_counter()
-            for _ in range(cfg.reps):
-                loss = train_step(x, y)
-            returned = time.perf_counter()
-            _sync(device)
-            done = time.perf_counter()
+            start, returned, done, loss = _middle_trial(train_step, x, y, cfg.reps, device)
             point = {
                 "log2_batch": float(4 + step),
                 "ms_nosync": (returned - start) * 1000 / cfg.reps,

@@ -24,7 +24,7 @@ def series(run, arm: str, metric: str) -> list[float]:  # type: ignore[no-untype
 @no_cuda
 @pytest.mark.parametrize("seed", [0, 1])
 def test_default_run_on_cpu(seed: int) -> None:
-    """Both arms on the CPU: the mismatch is refused and Python waited > 99% of every step."""
+    """Both arms on the CPU: the mismatch is refused and Python waited > 98% of every step."""
     result, run = run_lesson("gpu-device-async", seed=seed)
     assert result.claim and result.claim["passed"], result.claim
     assert len(result.claim["details"]) == 3  # the three when="cuda" checks are left out
@@ -32,7 +32,7 @@ def test_default_run_on_cpu(seed: int) -> None:
     assert values["last(here.mismatch)"] == 1 and values["last(cpu.mismatch)"] == 1
     for arm in ("here", "cpu"):
         assert series(run, arm, "log2_batch") == [float(k) for k in range(4, 13)]  # 16 .. 4096
-        assert min(series(run, arm, "nosync_share")) > 0.99
+        assert min(series(run, arm, "nosync_share")) > 0.98
         assert all(math.isfinite(v) and v > 2.0 for v in series(run, arm, "loss"))  # ~ln 10
         sync, nosync = series(run, arm, "ms_sync"), series(run, arm, "ms_nosync")
         assert all(s >= n > 0 for s, n in zip(sync, nosync, strict=True))
@@ -43,7 +43,7 @@ def test_small_cheap_setting_keeps_the_contrast() -> None:
     """width=32, reps=1, warmup=0: the CPU still finishes every call before returning."""
     result, run = run_lesson("gpu-device-async", ["width=32", "reps=1", "warmup=0"])
     assert result.claim and result.claim["passed"], result.claim
-    assert min(series(run, "here", "nosync_share")) > 0.99
+    assert min(series(run, "here", "nosync_share")) > 0.98
 
 
 @no_cuda
