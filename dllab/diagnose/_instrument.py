@@ -1,18 +1,24 @@
 """Probes attached from outside the user's script (runs in the child only).
 
-Global module forward hooks find the models and watch evaluation mode, dead
-units and recurrent state (nothing is attached to the user's modules, so they
-pickle, deep-copy and save exactly as without dllab); global optimizer step hooks measure gradients and updates and
-enforce `--max-steps`; a `TorchFunctionMode` sees every loss call, softmax,
-functional ReLU, `backward()` and loss accumulation. A few torch functions are
-wrapped (`zero_grad`, `clip_grad_*`). `uninstall()` removes everything.
+A wrapper around `nn.Module.__call__` (on the class: nothing is attached to the
+user's modules, so they pickle, deep-copy and save exactly as without dllab)
+finds the models and watches evaluation mode, dead units and recurrent state;
+global optimizer step hooks measure gradients and updates and enforce
+`--max-steps`; a `TorchFunctionMode` sees every loss call, softmax, functional
+ReLU, `backward()` and loss accumulation. A few torch functions are wrapped
+(`zero_grad`, `clip_grad_*`). `uninstall()` removes everything.
+
+Why a wrapper and not `register_module_forward_(pre_)hook`: any global module hook
+puts every module call of the process on `nn.Module._call_impl`'s slow path, and
+torch runs `always_call` post hooks only for an `Exception`, so a caught Ctrl-C
+left the nesting to be reconstructed from the Python stack on every call. The
+wrapper's `try` closes every forward it opens, whatever ends it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import sys
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -320,19 +326,12 @@ class Instrumentation:
         self.handles: dict[str, RemovableHandle] = {}
         self._restore: list[tuple[Any, str, Any]] = []
         self._step_guards: list[Any] = []
-        self._quiet: list[tuple[nn.Module, Any]] = []
-        """(torch leaf module whose forward is running without the mode, its guard)."""
         self.printed = PrintedLosses(self._printed_loss)
 
     # -- install / uninstall ------------------------------------------------------
 
     def install(self) -> None:
-        mm = torch.nn.modules.module
-        self.handles["pre"] = mm.register_module_forward_pre_hook(self._pre)
-        # One post hook, not one per concern: every global hook is a call on each module call.
-        self.handles["post"] = mm.register_module_forward_hook(
-            self._post, with_kwargs=True, always_call=True
-        )
+        self._patch(nn.Module, "__call__", self._wrap_module_call)
         self.handles["step_pre"] = optim_hooks.register_optimizer_step_pre_hook(self._step_pre)
         self.handles["step_post"] = optim_hooks.register_optimizer_step_post_hook(self._step_post)
         self._patch(torch.optim.Optimizer, "zero_grad", self._wrap_zero_grad_opt)
@@ -341,6 +340,10 @@ class Instrumentation:
         self._patch(torch.optim.lr_scheduler.LRScheduler, "step", self._wrap_scheduler_step)
         self._patch(nn.Module, "zero_grad", self._wrap_zero_grad_module)
         self._patch(nn.Module, "train", self._wrap_train)
+        # Every optimizer step and DataLoader batch opens a profiler range: two torch ops
+        # that are nothing the checks read, and costly through the mode (~50 us a step).
+        for name in ("__enter__", "__exit__"):
+            self._patch(torch.autograd.profiler.record_function, name, _without_mode)
         for module in (clip_grad, torch.nn.utils):
             for name in ("clip_grad_norm_", "clip_grad_value_"):
                 self._patch(module, name, self._wrap_clip)
@@ -352,7 +355,6 @@ class Instrumentation:
         self.printed.uninstall()
         while self._step_guards:
             self._step_guards.pop().__exit__(None, None, None)
-        self._unquiet()
         # The mode stack may have been left unbalanced by the script.
         with contextlib.suppress(Exception):
             self.mode.__exit__(None, None, None)  # type: ignore[no-untyped-call]
@@ -460,17 +462,36 @@ class Instrumentation:
         clip.__doc__ = original.__doc__
         return clip
 
-    # -- module hooks ---------------------------------------------------------------
+    # -- module calls ---------------------------------------------------------------
 
-    def _unquiet(self) -> None:
-        while self._quiet:
-            self._quiet.pop()[1].__exit__(None, None, None)
-
-    def _pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+    def _wrap_module_call(self, original: Any) -> Any:
         models = self.rec.models
-        if models.enter(module, sys._getframe(1)) == 0:
-            if self._quiet:  # a leaf ended by a BaseException (Ctrl-C) never reached _post
-                self._unquiet()
+        enter, leave = self._enter, self._leave
+        is_compiling = torch.compiler.is_compiling
+
+        @functools.wraps(original)
+        def __call__(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            if is_compiling():  # dynamo traces through this: keep our bookkeeping out of its graph
+                return original(module, *args, **kwargs)
+            quiet = enter(module, args, kwargs)
+            try:
+                if quiet:
+                    with _own_ops():
+                        output = original(module, *args, **kwargs)
+                else:
+                    output = original(module, *args, **kwargs)
+            except BaseException:  # Ctrl-C and SystemExit too: the forward is over
+                models.leave(module)
+                raise
+            leave(module, args, kwargs, output)
+            return output
+
+        return __call__
+
+    def _enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        """A module's forward starts: is it a torch leaf that can run without the mode?"""
+        models = self.rec.models
+        if models.enter(module) == 0:
             info = models.root_for(module)
             models.current_root = info
             if info is not None:
@@ -479,10 +500,7 @@ class Instrumentation:
                 self.rec.ddp.root_forward(info, args)
         elif models.current_root is not None and models.current_root.calls == 1:
             self._first_forward_leaf(models.current_root, module)
-        if _quiet_leaf(module, args):
-            guard = _own_ops()
-            guard.__enter__()
-            self._quiet.append((module, guard))
+        return not kwargs and _quiet_leaf(module, args)
 
     def _root_call(self, info: RootModel) -> None:
         rec = self.rec
@@ -537,15 +555,12 @@ class Instrumentation:
         ):
             root.exec_order.append(name)
 
-    def _post(self, module: nn.Module, args: tuple[Any, ...], *rest: Any) -> None:
-        """After each module's forward: `rest` is (kwargs, output), or (output,) when it raised."""
-        if self._quiet and self._quiet[-1][0] is module:
-            self._quiet.pop()[1].__exit__(None, None, None)
+    def _leave(
+        self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> None:
+        """A module's forward returned `output`."""
         models = self.rec.models
         models.leave(module)
-        if len(rest) != 2:  # the forward raised: nothing to measure
-            return
-        kwargs, output = rest
         root = models.current_root
         # A full window needs no more samples until the next roll (every 10 steps). Judged per
         # layer: one big forward (a full-batch evaluation) fills the first layer's window before
@@ -598,7 +613,6 @@ class Instrumentation:
     def _step_pre(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         while self._step_guards:  # a step that raised never reached its post hook
             self._step_guards.pop().__exit__(None, None, None)
-        self._unquiet()  # no leaf forward runs around a step: any left were cut short
         with _own_ops():
             self.rec.before_step(optimizer)
         if len(args) <= 1 and not kwargs.get("closure"):  # args[0] is the optimizer itself
@@ -618,6 +632,15 @@ class Instrumentation:
 def _own_ops() -> Any:
     """Our own measurements bypass the mode: no overhead, and never recorded as the user's."""
     return torch._C.DisableTorchFunction()
+
+
+def _without_mode(original: Any) -> Any:
+    @functools.wraps(original)
+    def method(*args: Any, **kwargs: Any) -> Any:
+        with _own_ops():
+            return original(*args, **kwargs)
+
+    return method
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:

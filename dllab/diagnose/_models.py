@@ -9,7 +9,6 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import FrameType
 
 import torch
 from torch import nn
@@ -92,7 +91,7 @@ class Models:
         self._user_site = user_site
         self.roots: dict[int, RootModel] = {}
         self._open = threading.local()
-        """Per thread: (torch's frame that called the pre hook, id(module)) of each forward now running."""
+        """Per thread: id(module) of each forward now running, outermost first."""
         self.current_root: RootModel | None = None
         self.eval_forward_pending = False
         """The last top-level forward ran in eval mode with gradients enabled."""
@@ -108,15 +107,11 @@ class Models:
         """id(hidden state an RNN returned) -> (the tensor, backward() calls before it)."""
 
     # -- nesting of module forwards ---------------------------------------------------
-    # A count of pre hooks minus post hooks is not enough: torch runs `always_call` post
-    # hooks only when the forward raised an `Exception`. A `KeyboardInterrupt`, `SystemExit`
-    # or `GeneratorExit` skips them, and a script that catches it (to save a checkpoint) and
-    # trains on would have every later forward counted as nested in the interrupted one.
-    # So each open forward keeps the frame it runs in: a forward is nested only in those
-    # still on the Python stack, the others ended without their post hook.
+    # Each thread has its own stack of the forwards now running (DataParallel runs its
+    # replicas in threads). The `nn.Module.__call__` wrapper closes every forward it opens.
 
-    def _stack(self) -> list[tuple[FrameType, int]]:
-        stack: list[tuple[FrameType, int]] | None = getattr(self._open, "stack", None)
+    def _stack(self) -> list[int]:
+        stack: list[int] | None = getattr(self._open, "stack", None)
         if stack is None:
             stack = self._open.stack = []
         return stack
@@ -126,30 +121,17 @@ class Models:
         """Nesting of module forwards now running in this thread (0: outside any model)."""
         return len(self._stack())
 
-    def enter(self, module: nn.Module, frame: FrameType) -> int:
-        """A forward starts in `frame` (the caller of the pre hook): how many forwards enclose it."""
+    def enter(self, module: nn.Module) -> int:
+        """A forward starts: how many forwards enclose it."""
         stack = self._stack()
-        if stack:
-            top = stack[-1][0]
-            f = frame.f_back
-            while f is not None and f is not top:  # nested in the innermost: a few frames up
-                f = f.f_back
-            if f is None:  # the innermost ended without its post hook: keep those still running
-                running = set()
-                f = frame.f_back
-                while f is not None:
-                    running.add(id(f))
-                    f = f.f_back
-                while stack and id(stack[-1][0]) not in running:
-                    stack.pop()
-        stack.append((frame, id(module)))
+        stack.append(id(module))
         return len(stack) - 1
 
     def leave(self, module: nn.Module) -> None:
-        """A forward's post hook: close it (and any opened inside it that never closed)."""
+        """A forward ends: close it (and any opened inside it that did not close)."""
         stack = self._stack()
         for i in range(len(stack) - 1, -1, -1):
-            if stack[i][1] == id(module):
+            if stack[i] == id(module):
                 del stack[i:]
                 return
 

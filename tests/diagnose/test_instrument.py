@@ -56,11 +56,15 @@ def test_sees_gradients_that_are_never_zeroed(tmp_path: Path) -> None:
 def test_max_steps_raises_and_everything_is_removed(tmp_path: Path) -> None:
     zero_grad = torch.optim.Optimizer.zero_grad
     clip = torch.nn.utils.clip_grad_norm_
+    call = nn.Module.__call__
+    enter = torch.autograd.profiler.record_function.__enter__
     with pytest.raises(StopDiagnose):
         instrumented(tmp_path, lambda: train(zero_grad=True, steps=10), max_steps=2)
     assert not module_hooks._global_forward_hooks and not module_hooks._global_forward_pre_hooks
     assert torch.optim.Optimizer.zero_grad is zero_grad
     assert torch.nn.utils.clip_grad_norm_ is clip
+    assert nn.Module.__call__ is call
+    assert torch.autograd.profiler.record_function.__enter__ is enter
     assert not torch.overrides._is_torch_function_mode_enabled()
 
 
@@ -91,8 +95,8 @@ class _Interruptible(nn.Module):
 def test_a_forward_that_raises_leaves_the_model_nesting_right(
     tmp_path: Path, raised: type[BaseException]
 ) -> None:
-    """torch runs `always_call` post hooks only for `Exception`: a `KeyboardInterrupt` caught by the
-    script must not leave later forwards counted as nested in the one it interrupted."""
+    """A `KeyboardInterrupt` (or any other exception) caught by the script must not leave later
+    forwards counted as nested in the one it interrupted."""
 
     def script() -> None:
         torch.manual_seed(0)

@@ -117,6 +117,13 @@ def train_and_use(name: str) -> None:
     twin.load_state_dict(model.state_dict())
     torch.save({"model": model.state_dict(), "opt": opt.state_dict()}, io.BytesIO())
     copy.deepcopy(opt)
+    # the profiler ranges still record
+    with (
+        torch.autograd.profiler.profile() as prof,
+        torch.autograd.profiler.record_function("user-range"),
+    ):
+        model(torch.randn(*shape))
+    assert any(e.name == "user-range" for e in prof.function_events)
     compiled = torch.compile(model, backend="eager")
     with torch.no_grad():
         x = torch.randn(*shape)
@@ -136,7 +143,7 @@ def test_models_stay_usable_under_diagnose(name: str, tmp_path: Path) -> None:
     assert rec.steps == 3  # the probes did watch the run
 
 
-def test_the_measurements_still_come_from_global_hooks(tmp_path: Path) -> None:
+def test_the_measurements_need_no_hook_on_the_model(tmp_path: Path) -> None:
     """Dead units and hidden states are still seen without any hook on the model."""
     rec = Recorder(__file__, 100, str(tmp_path / "obs.json"))
     inst = Instrumentation(rec)

@@ -45,6 +45,10 @@ def test_default_run_shows_the_claim(seed: int) -> None:
     # a model that learned only the rule scores 0.70 on these labels; big goes past it, tiny does not
     assert values["last(big.train_acc)"] > 0.7 + 0.25
     assert run.history.series("tiny", "train_acc").hi < 0.7  # type: ignore[union-attr]
+    # the text: tiny's two losses "about 1.6 (1.36-1.47 on seed 1)", close to each other
+    tiny = {m: run.history.series("tiny", m).last[1] for m in ("train_loss", "val_loss")}  # type: ignore[union-attr]
+    assert all(1.3 < v < 1.7 for v in tiny.values()), tiny
+    assert abs(tiny["train_loss"] - tiny["val_loss"]) < 0.15, tiny
 
 
 @pytest.mark.slow
