@@ -134,6 +134,7 @@ ignores when a module calls it (the module hooks see those). Their forwards run 
 which saves its dispatch on most of a model's ops. Softmax (implicit `dim`), losses, containers
 and recurrent layers are not among them."""
 _PLAIN_TENSORS = (torch.Tensor, nn.Parameter, type(None))
+_PLAIN_INPUTS = (torch.Tensor, nn.Parameter)
 
 
 def _quiet_leaf(module: nn.Module, args: tuple[Any, ...]) -> bool:
@@ -143,15 +144,33 @@ def _quiet_leaf(module: nn.Module, args: tuple[Any, ...]) -> bool:
     an input passed by keyword (a global pre-hook cannot see it) and anything else unusual
     keep the mode, since switching torch functions off would switch theirs off too.
     """
-    if len(args) != 1 or type(args[0]) not in _PLAIN_TENSORS[:2]:
+    if len(args) != 1 or type(args[0]) not in _PLAIN_INPUTS:
         return False
     kind = type(module)
     if kind in _QUIET_PLAIN:
         return True
     if kind not in _QUIET_WEIGHTED:
         return False
-    bias = getattr(module, "bias", None)  # nn.Embedding has none
-    return type(module.weight) in _PLAIN_TENSORS and type(bias) in _PLAIN_TENSORS
+    # Read from `_parameters` when they are there: `nn.Module.__getattr__` is a Python
+    # call, and this runs on every layer's forward.
+    params = module._parameters
+    weight = params["weight"] if "weight" in params else getattr(module, "weight", None)
+    bias = params["bias"] if "bias" in params else getattr(module, "bias", None)  # Embedding: none
+    return type(weight) in _PLAIN_TENSORS and type(bias) in _PLAIN_TENSORS
+
+
+def _inputs_undecided(extra: dict[str, Any]) -> bool:
+    """Could this loss line's inputs still all be probabilities (or all in [0, 1])?
+
+    The rules that read the checks need every checked input to be such: once one is
+    not (logits, the usual case), further checks of the line can change nothing.
+    """
+    checked = extra["checked"]
+    return checked == 0 or checked in (
+        extra["prob_rows"],
+        extra["log_prob_rows"],
+        extra["unit_interval"],
+    )
 
 
 class DiagnoseMode(TorchFunctionMode):
@@ -202,15 +221,21 @@ class DiagnoseMode(TorchFunctionMode):
             return result
         evaluating = not torch.is_grad_enabled() or torch.is_inference_mode_enabled()
         site = rec.losses.site(self.names[func], rec.code.user_site())
-        site.extra["eval_calls" if evaluating else "train_calls"] += 1
-        if dense_schedule(site.count) and inp.is_floating_point() and inp.dim() >= 1:
-            site.extra["checked"] += 1
+        extra = site.extra
+        extra["eval_calls" if evaluating else "train_calls"] += 1
+        if (
+            dense_schedule(site.count)
+            and _inputs_undecided(extra)
+            and inp.is_floating_point()
+            and inp.dim() >= 1
+        ):
+            extra["checked"] += 1
             if func in _CLASS_LOSSES:
-                site.extra["classes"] = int(inp.shape[1] if inp.dim() > 1 else inp.shape[0])
-                site.extra["prob_rows"] += is_probability_rows(inp)
-                site.extra["log_prob_rows"] += is_log_probability_rows(inp)
+                extra["classes"] = int(inp.shape[1] if inp.dim() > 1 else inp.shape[0])
+                extra["prob_rows"] += is_probability_rows(inp)
+                extra["log_prob_rows"] += is_log_probability_rows(inp)
             elif func in _BINARY_LOSSES:
-                site.extra["unit_interval"] += in_unit_interval(inp)
+                extra["unit_interval"] += in_unit_interval(inp)
         if result.dim() == 0:
             value = result
             target = args[1] if len(args) > 1 else kwargs.get("target")
@@ -469,10 +494,15 @@ class Instrumentation:
         enter, leave = self._enter, self._leave
         is_compiling = torch.compiler.is_compiling
 
+        open_forwards = models.open_forwards
+        quiet_call = self._quiet_call
+
         @functools.wraps(original)
         def __call__(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
             if is_compiling():  # dynamo traces through this: keep our bookkeeping out of its graph
                 return original(module, *args, **kwargs)
+            if not kwargs and open_forwards() and _quiet_leaf(module, args):
+                return quiet_call(original, module, args[0])
             quiet = enter(module, args, kwargs)
             try:
                 if quiet:
@@ -487,6 +517,25 @@ class Instrumentation:
             return output
 
         return __call__
+
+    def _quiet_call(self, original: Any, module: nn.Module, x: torch.Tensor) -> Any:
+        """A torch leaf layer inside a model (most module calls): the short way.
+
+        It is not put on the nesting stack: with the mode off, nothing its forward runs
+        reads the nesting, and a module called from a hook on it still finds its model open.
+        """
+        root = self.rec.models.current_root
+        if root is not None and root.calls == 1:
+            self._first_forward_leaf(root, module)
+        with _own_ops():
+            output = original(module, x)
+            if (
+                root is not None
+                and id(module) in root.dead.layers
+                and root.dead.layer_samples(module) < DEAD_WINDOW
+            ):
+                root.dead.observe_module(module, output)
+        return output
 
     def _enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
         """A module's forward starts: is it a torch leaf that can run without the mode?"""
@@ -613,20 +662,30 @@ class Instrumentation:
     def _step_pre(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         while self._step_guards:  # a step that raised never reached its post hook
             self._step_guards.pop().__exit__(None, None, None)
-        with _own_ops():
-            self.rec.before_step(optimizer)
+        guard = _own_ops()
+        guard.__enter__()
         if len(args) <= 1 and not kwargs.get("closure"):  # args[0] is the optimizer itself
             # The optimizer's own arithmetic is nothing the checks read: skip the mode
-            # for it (most of a small model's ops). A closure (LBFGS) runs the user's code.
-            guard = _own_ops()
-            guard.__enter__()
+            # for it (most of a small model's ops), from our measurements before it on.
+            # A closure (LBFGS) runs the user's code: there the mode comes back for the step.
             self._step_guards.append(guard)
+            self.rec.before_step(optimizer)
+            return
+        try:
+            self.rec.before_step(optimizer)
+        finally:
+            guard.__exit__(None, None, None)
 
     def _step_post(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         if self._step_guards:
-            self._step_guards.pop().__exit__(None, None, None)
-        with _own_ops():
-            self.rec.after_step(optimizer)
+            guard = self._step_guards.pop()
+        else:  # a closure's step ran with the mode
+            guard = _own_ops()
+            guard.__enter__()
+        try:
+            self.rec.after_step(optimizer)  # may end the run (StopDiagnose)
+        finally:
+            guard.__exit__(None, None, None)
 
 
 def _own_ops() -> Any:

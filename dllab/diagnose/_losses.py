@@ -30,15 +30,25 @@ _MAX_PRINTED = 5000
 
 
 def _one_float(value: torch.Tensor) -> torch.Tensor:
-    """The first element, detached, as a float32 tensor of shape (1,) (kept for one batched sync).
+    """The first element, detached, as a 0-dim float32 tensor (kept for one batched sync).
 
-    Called on every loss and every backward(): as few tensor ops as possible (no `.float()`
-    on what already is float32, no slice of what already holds one element).
+    Called on every loss and every backward(): as few tensor ops as possible (a scalar
+    float32 loss, the usual case, costs one `detach()`).
     """
     v = value.detach()
     if v.dtype != torch.float32:
         v = v.float()
-    return v.reshape(1) if v.numel() == 1 else v.reshape(-1)[:1]
+    if v.dim() == 0:
+        return v
+    return v.reshape(()) if v.numel() == 1 else v.reshape(-1)[0]
+
+
+def _to_floats(values: list[torch.Tensor]) -> list[float]:
+    """The values as Python floats: one device sync for all of them when they share a device."""
+    device = values[0].device
+    if all(v.device == device for v in values):
+        return torch.stack(values).tolist()
+    return [v.item() for v in values]  # losses on several devices: rare, one sync each
 
 
 @dataclass
@@ -121,7 +131,7 @@ class Losses:
         pending, self._pending = self._pending, []
         if not pending:
             return
-        values = torch.cat([v.cpu() for _, _, v in pending]).tolist()
+        values = _to_floats([v for _, _, v in pending])
         for (phase, step, _), value in zip(pending, values, strict=True):
             if phase >= 0:
                 self.phases[phase].values.append(value)

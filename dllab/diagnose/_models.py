@@ -110,7 +110,8 @@ class Models:
     # Each thread has its own stack of the forwards now running (DataParallel runs its
     # replicas in threads). The `nn.Module.__call__` wrapper closes every forward it opens.
 
-    def _stack(self) -> list[int]:
+    def open_forwards(self) -> list[int]:
+        """This thread's stack: id(module) of each forward now running, outermost first."""
         stack: list[int] | None = getattr(self._open, "stack", None)
         if stack is None:
             stack = self._open.stack = []
@@ -119,17 +120,17 @@ class Models:
     @property
     def depth(self) -> int:
         """Nesting of module forwards now running in this thread (0: outside any model)."""
-        return len(self._stack())
+        return len(self.open_forwards())
 
     def enter(self, module: nn.Module) -> int:
         """A forward starts: how many forwards enclose it."""
-        stack = self._stack()
+        stack = self.open_forwards()
         stack.append(id(module))
         return len(stack) - 1
 
     def leave(self, module: nn.Module) -> None:
         """A forward ends: close it (and any opened inside it that did not close)."""
-        stack = self._stack()
+        stack = self.open_forwards()
         for i in range(len(stack) - 1, -1, -1):
             if stack[i] == id(module):
                 del stack[i:]

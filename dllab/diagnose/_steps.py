@@ -238,13 +238,16 @@ class Gradients:
         if count == 0:
             return
         stale = False
-        for p in params:
-            if p.grad is None:
+        refs, cleared = self.grad_refs, self.cleared
+        for p in params:  # every step: locals, one `.grad` and one `id()` per parameter
+            grad = p.grad
+            if grad is None:
                 continue
-            ref = self.grad_refs.get(id(p))
-            if ref is not None and ref() is p.grad and id(p) not in self.cleared:
+            key = id(p)
+            ref = refs.get(key)
+            if ref is not None and ref() is grad and key not in cleared:
                 stale = True
-            self.cleared.discard(id(p))
+            cleared.discard(key)
         self.zero_grad["checked"] += 1
         if stale:
             self.zero_grad["stale"] += 1
@@ -269,9 +272,11 @@ class Gradients:
 
     def after_step(self, optimizer: torch.optim.Optimizer) -> None:
         """Remember the gradient tensors just used, and how far the measured models moved."""
+        refs = self.grad_refs
         for p in self.optimizers.get(id(optimizer), []):
-            if p.grad is not None:
-                self.grad_refs[id(p)] = weakref.ref(p.grad)
+            grad = p.grad
+            if grad is not None:
+                refs[id(p)] = weakref.ref(grad)
         for info, before in self._snapshots.values():
             for name, ratio in update_ratios(before, info.module).items():
                 self.updates.setdefault(f"{info.name}:{name}", []).append(ratio)
