@@ -91,25 +91,25 @@ def _instrumented(out_dir: str, snapshots: bool = True) -> Any:
 def measure(rounds: int, steps: int) -> list[tuple[float, float]]:
     """(bare, instrumented) seconds per step for each round (runs in the child)."""
     loop = _training_loop()
-    out_dir = tempfile.mkdtemp(prefix="dllab-step-costs-")
     loop(steps)  # warm-up: allocator, Adam's state
     results = []
-    for _ in range(rounds):
-        bare = loop(steps)
-        inst = _instrumented(out_dir)
-        try:
-            diag = loop(steps)
-        finally:
-            inst.uninstall()
-        results.append((bare, diag))
+    with tempfile.TemporaryDirectory(prefix="dllab-step-costs-") as out_dir:
+        for _ in range(rounds):
+            bare = loop(steps)
+            inst = _instrumented(out_dir)
+            try:
+                diag = loop(steps)
+            finally:
+                inst.uninstall()
+            results.append((bare, diag))
     return results
 
 
 def count_loop(instrument: bool, steps: int) -> None:
     """One loop with callgrind's collection on (runs in a child under valgrind)."""
     loop = _training_loop()
-    out_dir = tempfile.mkdtemp(prefix="dllab-step-costs-")
-    inst = _instrumented(out_dir, snapshots=False) if instrument else None
+    # Nothing is written: the snapshots are switched off.
+    inst = _instrumented(tempfile.gettempdir(), snapshots=False) if instrument else None
     loop(30)  # warm-up: allocator, Adam's state, the first (densest) measured steps
     pid = str(os.getpid())
     subprocess.run(["callgrind_control", "-i", "on", pid], capture_output=True, check=True)

@@ -141,7 +141,7 @@ def _quiet_leaf(module: nn.Module, args: tuple[Any, ...]) -> bool:
     """A torch leaf module called on one plain tensor: nothing in its forward needs the mode.
 
     Their forwards all take the one input. Tensor subclasses (their own `__torch_function__`),
-    an input passed by keyword (a global pre-hook cannot see it) and anything else unusual
+    an input passed by keyword and anything else unusual
     keep the mode, since switching torch functions off would switch theirs off too.
     """
     if len(args) != 1 or type(args[0]) not in _PLAIN_INPUTS:
@@ -664,16 +664,16 @@ class Instrumentation:
             self._step_guards.pop().__exit__(None, None, None)
         guard = _own_ops()
         guard.__enter__()
-        if len(args) <= 1 and not kwargs.get("closure"):  # args[0] is the optimizer itself
-            # The optimizer's own arithmetic is nothing the checks read: skip the mode
-            # for it (most of a small model's ops), from our measurements before it on.
-            # A closure (LBFGS) runs the user's code: there the mode comes back for the step.
-            self._step_guards.append(guard)
-            self.rec.before_step(optimizer)
-            return
         try:
             self.rec.before_step(optimizer)
-        finally:
+        except BaseException:
+            guard.__exit__(None, None, None)
+            raise
+        if len(args) <= 1 and not kwargs.get("closure"):  # args[0] is the optimizer itself
+            # The optimizer's own arithmetic is nothing the checks read: the step runs in
+            # the guard our measurements before it ran in (most of a small model's ops).
+            self._step_guards.append(guard)
+        else:  # a closure (LBFGS) runs the user's code: the mode comes back for the step
             guard.__exit__(None, None, None)
 
     def _step_post(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:

@@ -65,7 +65,7 @@ def _any_positive(values: Tensor, dim: int) -> Tensor:
     several times slower on a CPU (63 us against 29 us for 64 x 128), and this runs on
     every watched forward. NaN is mapped below 0 first, so that it counts as not firing
     (as `NaN > 0` does) instead of hiding the other samples in the max."""
-    if not values.is_floating_point():
+    if not values.is_floating_point() or values.shape[dim] == 0:  # a max needs an element
         return (values > 0).any(dim=dim)
     return values.nan_to_num(nan=-1.0).amax(dim=dim) > 0
 
