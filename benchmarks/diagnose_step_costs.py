@@ -18,7 +18,11 @@ so they show a change of a few percent that the timings cannot; time is not
 proportional to them (cache misses, the kernels' vector units), but the
 instrumentation is Python code, for which it nearly is. About a minute a loop.
 The periodic snapshot for the parent (once a second of wall time, and under
-valgrind a second is a few steps) is left out of the counted loop.
+valgrind a second is a few steps) is left out of the counted loop. `--warmup`
+sets how many steps run before the counted ones: 30 (the default) counts a
+run's start, where one step in 10 gets the dense measurements and the dead-unit
+windows fill often; 2100 counts a long run's steady state (one dense step in
+100), which is most of a whole run's steps.
 
 `--baseline TREE` runs the same measurement with `dllab` imported from another
 checkout (e.g. `git archive main | tar -x -C /tmp/base`), in a child process
@@ -26,7 +30,7 @@ alternating with one for this checkout, so that a change's before and after
 share the machine's state.
 
     python benchmarks/diagnose_step_costs.py [--rounds 7] [--steps 1000] [--baseline TREE]
-    python benchmarks/diagnose_step_costs.py --instructions [--steps 100] [--baseline TREE]
+    python benchmarks/diagnose_step_costs.py --instructions [--steps 100] [--warmup 30] [--baseline TREE]
 """
 
 from __future__ import annotations
@@ -105,12 +109,12 @@ def measure(rounds: int, steps: int) -> list[tuple[float, float]]:
     return results
 
 
-def count_loop(instrument: bool, steps: int) -> None:
+def count_loop(instrument: bool, steps: int, warmup: int) -> None:
     """One loop with callgrind's collection on (runs in a child under valgrind)."""
     loop = _training_loop()
     # Nothing is written: the snapshots are switched off.
     inst = _instrumented(tempfile.gettempdir(), snapshots=False) if instrument else None
-    loop(30)  # warm-up: allocator, Adam's state, the first (densest) measured steps
+    loop(warmup)  # allocator, Adam's state; 30: the counted steps are a run's densest
     pid = str(os.getpid())
     subprocess.run(["callgrind_control", "-i", "on", pid], capture_output=True, check=True)
     loop(steps)
@@ -119,7 +123,7 @@ def count_loop(instrument: bool, steps: int) -> None:
         inst.uninstall()
 
 
-def instructions(tree: Path, instrument: bool, steps: int) -> int:
+def instructions(tree: Path, instrument: bool, steps: int, warmup: int) -> int:
     """Instructions executed by one loop of `steps` steps."""
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,6 +139,8 @@ def instructions(tree: Path, instrument: bool, steps: int) -> int:
                 "diag" if instrument else "bare",
                 "--steps",
                 str(steps),
+                "--warmup",
+                str(warmup),
             ],
             capture_output=True,
             text=True,
@@ -147,15 +153,18 @@ def instructions(tree: Path, instrument: bool, steps: int) -> int:
     return int(found.group(1))
 
 
-def main_instructions(trees: dict[str, Path], steps: int) -> None:
+def main_instructions(trees: dict[str, Path], steps: int, warmup: int) -> None:
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("--instructions needs valgrind (callgrind and callgrind_control)")
-    bare = instructions(ROOT, False, steps)
-    print(f"{steps} steps of long.py's loop under callgrind (instructions; the loop only)")
+    bare = instructions(ROOT, False, steps, warmup)
+    print(
+        f"{steps} steps of long.py's loop after {warmup} under callgrind"
+        " (instructions; the loop only)"
+    )
     print(f"{'':9s} | {'instr/step':>12s} {'extra/step':>12s} {'ratio':>6s}")
     print(f"{'bare':9s} | {bare / steps:12,.0f} {'':12s} {1:6.3f}")
     for key, tree in trees.items():
-        count = instructions(tree, True, steps)
+        count = instructions(tree, True, steps, warmup)
         print(
             f"{key:9s} | {count / steps:12,.0f} {(count - bare) / steps:12,.0f} {count / bare:6.3f}"
         )
@@ -185,6 +194,13 @@ def main() -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="Count instructions under callgrind."
     )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=30,
+        help="--instructions: steps before the counted ones (30: a run's dense start;"
+        " 2100: a long run's steady state, one dense step in 100).",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-count", choices=("bare", "diag"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -192,13 +208,13 @@ def main() -> None:
         print(json.dumps(measure(args.rounds, args.steps)))
         return
     if args.child_count:
-        count_loop(args.child_count == "diag", args.steps)
+        count_loop(args.child_count == "diag", args.steps, args.warmup)
         return
     trees = {"diagnose": ROOT}
     if args.baseline is not None:
         trees = {"baseline": args.baseline.resolve(), **trees}
     if args.instructions:
-        main_instructions(trees, args.steps)
+        main_instructions(trees, args.steps, args.warmup)
         return
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (before)")
     pairs: dict[str, list[tuple[float, float]]] = {k: [] for k in trees}

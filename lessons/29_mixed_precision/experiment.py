@@ -82,7 +82,7 @@ def run(cfg) -> Iterator[dict[str, float]]:
 
     skipped = 0
     with single_thread():  # small tensors on CPU: one thread is faster on a busy machine
-        for step in range(cfg.steps):
+        for _ in range(cfg.steps):
             scale_used = scaler.get_scale()  # read before the clock: it waits for the GPU
             if cuda:
                 torch.cuda.synchronize(device)
