@@ -11,14 +11,14 @@ busy machine both ratios swing by tens of percent from run to run: compare a
 change with `--baseline`, whose runs share the rotation (and the load).
 
 `dllab diagnose`'s child ends with `os._exit` once the report is written, which
-skips the interpreter's teardown; after `import torch` that teardown alone takes
-0.6-0.8 s on this machine, more than diagnose adds to a short script. So each
+skips the interpreter's teardown; after a torch run that teardown takes 0.6-1.3 s
+on this machine, more than diagnose adds to a short script. So each
 script also runs bare the same way (`runpy`, then `os._exit(0)`: column
 `no teardown`), and the ratio against that (`ratio*`) is the instrumentation's
 own cost, the one the target is for; `ratio` is against `python SCRIPT`, what a
 user sees.
 
-`--baseline TREE` adds a third column: `dllab diagnose` imported from another
+`--baseline TREE` adds columns: `dllab diagnose` imported from another
 checkout (e.g. `git archive main | tar -x -C /tmp/base`), run in the same
 rotation, so that a change's before and after are measured side by side.
 
