@@ -60,7 +60,10 @@ def alive(pid: int) -> bool:
 
 
 def recorded_pids(folder: Path) -> dict[str, int]:
-    return {p.stem: int(p.read_text()) for p in folder.glob("*.pid")}
+    """The pids written so far; a file whose writer has created it but not yet written
+    its number (write_text opens, then writes) is not counted until it holds one."""
+    texts = {p.stem: p.read_text().strip() for p in folder.glob("*.pid")}
+    return {name: int(text) for name, text in texts.items() if text}
 
 
 # -- merging and labels (no run) -------------------------------------------------------
