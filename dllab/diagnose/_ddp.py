@@ -92,6 +92,8 @@ class Distributed:
         self.backend = ""
         self.batch_size: int | None = None
         self.fingerprints: list[tuple[int, str]] = []
+        self._dist_available = dist.is_available()
+        """Fixed for the process (a build option); `active` runs on every step."""
         self._fingerprinted = -1
         """The step count whose first training input was fingerprinted last."""
         self.checksums: list[tuple[int, int, list[float]]] = []
@@ -108,7 +110,7 @@ class Distributed:
         """Models first called directly although a `DistributedDataParallel` wraps them."""
 
     def active(self) -> bool:
-        if not self.on and dist.is_available() and dist.is_initialized():
+        if not self.on and self._dist_available and dist.is_initialized():
             self.on = True
             self.rank = dist.get_rank()
             self.world_size = dist.get_world_size()

@@ -438,7 +438,9 @@ class Instrumentation:
         rec = self.rec
 
         def zero_grad(opt: torch.optim.Optimizer, *args: Any, **kwargs: Any) -> Any:
-            rec.grads.cleared.update(id(p) for g in opt.param_groups for p in g["params"])
+            cleared = rec.grads.cleared
+            for group in opt.param_groups:  # map(id): no Python frame per parameter
+                cleared.update(map(id, group["params"]))
             with _own_ops():  # reading and clearing `.grad`: nothing the checks look at
                 return original(opt, *args, **kwargs)
 
@@ -494,14 +496,15 @@ class Instrumentation:
         enter, leave = self._enter, self._leave
         is_compiling = torch.compiler.is_compiling
 
-        open_forwards = models.open_forwards
+        open_stacks = models.open_stacks
         quiet_call = self._quiet_call
 
         @functools.wraps(original)
         def __call__(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
             if is_compiling():  # dynamo traces through this: keep our bookkeeping out of its graph
                 return original(module, *args, **kwargs)
-            if not kwargs and open_forwards() and _quiet_leaf(module, args):
+            # `open_forwards()` inlined (this runs on every module call): a forward is open
+            if not kwargs and getattr(open_stacks, "stack", None) and _quiet_leaf(module, args):
                 return quiet_call(original, module, args[0])
             quiet = enter(module, args, kwargs)
             try:
@@ -688,9 +691,9 @@ class Instrumentation:
             guard.__exit__(None, None, None)
 
 
-def _own_ops() -> Any:
-    """Our own measurements bypass the mode: no overhead, and never recorded as the user's."""
-    return torch._C.DisableTorchFunction()
+_own_ops: Callable[[], Any] = torch._C.DisableTorchFunction
+"""Our own measurements bypass the mode: no overhead, and never recorded as the user's.
+(The context manager itself, not a function returning it: this is entered ~10 times a step.)"""
 
 
 def _without_mode(original: Any) -> Any:

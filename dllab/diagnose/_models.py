@@ -90,8 +90,9 @@ class Models:
         self._is_user_file = is_user_file
         self._user_site = user_site
         self.roots: dict[int, RootModel] = {}
-        self._open = threading.local()
-        """Per thread: id(module) of each forward now running, outermost first."""
+        self.open_stacks = threading.local()
+        """Per thread, `stack`: id(module) of each forward now running, outermost first
+        (what `open_forwards` returns; the module-call wrapper reads it directly)."""
         self.current_root: RootModel | None = None
         self.eval_forward_pending = False
         """The last top-level forward ran in eval mode with gradients enabled."""
@@ -112,9 +113,9 @@ class Models:
 
     def open_forwards(self) -> list[int]:
         """This thread's stack: id(module) of each forward now running, outermost first."""
-        stack: list[int] | None = getattr(self._open, "stack", None)
+        stack: list[int] | None = getattr(self.open_stacks, "stack", None)
         if stack is None:
-            stack = self._open.stack = []
+            stack = self.open_stacks.stack = []
         return stack
 
     @property

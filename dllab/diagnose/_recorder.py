@@ -78,7 +78,7 @@ class Recorder:
             self.hit(Event.STEP, where)
         # Read once per step and shared: this runs on every step of a whole run.
         params = [p for group in optimizer.param_groups for p in group["params"]]
-        models = self.models.stepping({id(p) for p in params})
+        models = self.models.stepping(set(map(id, params)))
         self.grads.before_step(optimizer, step, models, where, params)
         self.ddp.before_step(optimizer)
         after_eval, in_eval = self.models.modes_at_step(models)

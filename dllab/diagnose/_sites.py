@@ -49,10 +49,13 @@ class UserCode:
 
     def user_site(self) -> tuple[str, int] | None:
         """The innermost frame of the user's own files on the current stack."""
+        cache = self._cache  # read directly: this walk runs on every loss call
         frame = sys._getframe(1)
         while frame is not None:
-            if self.is_user_file(frame.f_code.co_filename):
-                return frame.f_code.co_filename, frame.f_lineno
+            name = frame.f_code.co_filename
+            known = cache.get(name)
+            if known if known is not None else self.is_user_file(name):
+                return name, frame.f_lineno
             frame = frame.f_back  # type: ignore[assignment]
         return None
 

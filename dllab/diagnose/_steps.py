@@ -133,7 +133,9 @@ class Gradients:
         recipe.steps += 1
         recipe.note_lr(_lr(optimizer))
         recipe.params = len(params)
-        recipe.frozen = sum(1 for p in params if not p.requires_grad)
+        recipe.frozen = [p.requires_grad for p in params].count(
+            False
+        )  # one frame, not one per item
         if len(recipe.had_grad) < len(params):
             recipe.had_grad.update(id(p) for p in params if p.grad is not None)
 
@@ -221,7 +223,7 @@ class Gradients:
         if params is None:
             params = [p for group in optimizer.param_groups for p in group["params"]]
         self.optimizers[id(optimizer)] = params
-        self.optim_params.update(id(p) for p in params)
+        self.optim_params.update(map(id, params))  # every step: no frame per parameter
         self._note_recipe(optimizer, params, where)
         self._check_zero_grad(optimizer, params, step)
         if dense_schedule(step):

@@ -189,13 +189,16 @@ def _wait_stopping(
 
 
 def run_child(
-    config: ChildConfig, on_progress: Callable[[Progress], None] | None = None
+    config: ChildConfig,
+    on_progress: Callable[[Progress], None] | None = None,
+    while_starting: Callable[[], None] | None = None,
 ) -> RunResult:
     """Run the script under instrumentation and collect what the child measured.
 
     `on_progress` is called about twice a second with what the child has seen so
     far. Ctrl-C stops the script (the child reports up to there) instead of
-    discarding the run.
+    discarding the run. `while_starting` runs once the child is spawned: work this
+    process needs only afterwards, done while the child spends seconds importing torch.
     """
     with tempfile.TemporaryDirectory(prefix="dllab-diagnose-") as tmp:
         work = Path(tmp)
@@ -224,6 +227,8 @@ def run_child(
                 start_new_session=os.name == "posix",
             )
             try:
+                if while_starting is not None:
+                    while_starting()
                 killed, interrupted = _wait(
                     proc, started + config.time_limit + GRACE_SECONDS, out, started, on_progress
                 )
