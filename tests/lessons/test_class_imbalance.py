@@ -38,6 +38,17 @@ def test_default_run_shows_the_claim(seed: int) -> None:
     assert weighted["cm/TP"] + weighted["cm/FN"] == 52  # the matrix covers every 3
     assert weighted["cm/FP"] > 20  # the price of the recall: measured 48 / 65 false positives
     assert values["last(weighted.recall_3)"] > 0.85
+    # the numbers the text states (seed 0 / 1), within an image or two
+    acc, fp, precision, balanced = {0: (0.894, 48, 0.50, 0.898), 1: (0.860, 65, 0.42, 0.879)}[seed]
+    assert weighted["cm/TP"] == pytest.approx(47, abs=1)  # "finds 47 of the 52 threes"
+    assert weighted["val_acc"] == pytest.approx(acc, abs=0.005)
+    assert weighted["cm/FP"] == pytest.approx(fp, abs=2)
+    assert weighted["precision_3"] == pytest.approx(precision, abs=0.01)
+    assert weighted["balanced_acc"] == pytest.approx(balanced, abs=0.01)
+    # plain CE and focal fall to recall 0 within the first five epochs and stay there
+    for arm in ("ce", "focal"):
+        recall = dict(run.history.points(arm, "recall_3"))
+        assert all(v == 0 for s, v in recall.items() if s >= 5), arm
 
 
 @pytest.mark.slow

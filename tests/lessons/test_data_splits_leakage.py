@@ -34,6 +34,16 @@ def test_default_run_shows_the_claim(seed: int) -> None:
     std = math.sqrt(sum((f - mean) ** 2 for f in folds) / 4)
     assert history.series("kfold", "cv_std").last[1] == pytest.approx(std)  # type: ignore[union-attr]
     assert history.series("kfold", "cv_mean").last[1] == pytest.approx(mean)  # type: ignore[union-attr]
+    # the numbers the text states, within one image (1/60 a fold, 1/50 on the test set)
+    stated = {
+        0: ([0.917, 0.917, 0.933, 0.950, 0.933], 0.930, 0.014, 0.20, 0.100),
+        1: ([0.983, 0.917, 0.867, 0.933, 0.967], 0.933, 0.046, 0.24, 0.116),
+    }
+    fold_accs, cv_mean, cv_std, best, holdout = stated[seed]
+    assert folds == pytest.approx(fold_accs, abs=1 / 60 + 1e-3)
+    assert mean == pytest.approx(cv_mean, abs=0.004) and std == pytest.approx(cv_std, abs=0.006)
+    assert values["last(selection.best_test_acc)"] == pytest.approx(best, abs=0.021)
+    assert values["last(selection.holdout_of_best)"] == pytest.approx(holdout, abs=0.005)
 
 
 def test_a_larger_test_set_shrinks_the_bias() -> None:
