@@ -54,7 +54,9 @@ class UserCode:
         while frame is not None:
             name = frame.f_code.co_filename
             known = cache.get(name)
-            if known if known is not None else self.is_user_file(name):
+            if known is None:  # a file not seen before: decide once
+                known = self.is_user_file(name)
+            if known:
                 return name, frame.f_lineno
             frame = frame.f_back  # type: ignore[assignment]
         return None

@@ -133,9 +133,8 @@ class Gradients:
         recipe.steps += 1
         recipe.note_lr(_lr(optimizer))
         recipe.params = len(params)
-        recipe.frozen = [p.requires_grad for p in params].count(
-            False
-        )  # one frame, not one per item
+        # One comprehension, not a generator resumed per parameter: this runs every step.
+        recipe.frozen = [p.requires_grad for p in params].count(False)
         if len(recipe.had_grad) < len(params):
             recipe.had_grad.update(id(p) for p in params if p.grad is not None)
 

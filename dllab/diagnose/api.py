@@ -5,7 +5,6 @@ Importable without torch: torch runs only in the child process.
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -97,7 +96,7 @@ def load_rules() -> None:
     Only the report needs them; an import error shows where the report is built.
     """
     try:
-        importlib.import_module("dllab.diagnose.rules")
+        import dllab.diagnose.rules  # noqa: F401  (imported for its side effect: loaded)
     except Exception:  # raised again, with its traceback, by build_report's import
         return
 

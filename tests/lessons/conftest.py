@@ -44,15 +44,22 @@ def lesson_runner():  # type: ignore[no-untyped-def]
 
 
 def run_arms(
-    lesson_id: str, arms: Sequence[str], settings: Sequence[str] = (), steps: int | None = None
+    lesson_id: str,
+    arms: Sequence[str],
+    settings: Sequence[str] = (),
+    steps: int | None = None,
+    seed: int | None = None,
 ) -> tuple[RunEnded, Run]:
-    """Like `run_lesson`, but run only the named arms (a knob test that needs one or two)."""
+    """Like `run_lesson`, but run only the named arms (a knob test that needs one or two);
+    `seed`: another seed than the lesson's (a "Try this" number given for seeds 0 / 1)."""
     lesson = load_course().lesson(lesson_id)
     config = apply_settings(lesson, default_config(lesson), settings)
     config.device = "cpu"
     config.arms = list(arms)
     if steps is not None:
         config.steps = steps
+    if seed is not None:
+        config.seed = seed
     run = Run(lesson, config).start()
     result = run.wait(timeout=max(120.0, 4 * lesson.budget_s))
     assert result is not None, f"{lesson_id} did not finish"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from dllab.charts import chart_text
-from dllab.curriculum.loader import load_course
-from dllab.engine import Run, apply_settings, default_config
 from tests.lessons.conftest import claim_values, prediction_between, run_arms, run_lesson
 
 pytestmark = pytest.mark.slow
@@ -18,21 +16,6 @@ def values(run, arm: str, metric: str) -> list[float]:  # type: ignore[no-untype
     series = run.history.series(arm, metric)
     assert series is not None
     return [v for _, v in series.recent()]
-
-
-def run_seeded(arms: list[str], settings: list[str], seed: int, steps: int | None = None) -> Run:
-    """Only `arms`, on `seed`: the "Try this" numbers the text gives for seeds 0 / 1."""
-    lesson = load_course().lesson(LESSON)
-    config = apply_settings(lesson, default_config(lesson), settings)
-    config.device = "cpu"
-    config.seed = seed
-    config.arms = arms
-    if steps is not None:
-        config.steps = steps
-    run = Run(lesson, config).start()
-    result = run.wait(timeout=120.0)
-    assert result is not None and result.status.value == "completed", result
-    return run
 
 
 # the measured table of en.md / zh.md, seed -> (first-batch ppl, then detach / full epoch
@@ -100,7 +83,7 @@ def test_retain_graph_changes_the_error_not_the_outcome() -> None:
 @pytest.mark.parametrize(("seed", "detach", "reset"), [(0, 1.125, 1.140), (1, 1.123, 1.155)])
 def test_reset_state_ends_a_little_worse(seed: int, detach: float, reset: float) -> None:
     """detach.state=reset: final perplexity 1.140 / 1.155 against detach's 1.125 / 1.123."""
-    run = run_seeded(["detach"], ["detach.state=reset"], seed)
+    _result, run = run_arms(LESSON, ["detach"], ["detach.state=reset"], seed=seed)
     final = values(run, "detach", "epoch_ppl")[-1]
     assert final == pytest.approx(reset, abs=0.004)
     assert final > detach + 0.008  # a little worse than carrying the state
@@ -109,7 +92,7 @@ def test_reset_state_ends_a_little_worse(seed: int, detach: float, reset: float)
 @pytest.mark.parametrize(("seed", "final"), [(0, 2.5), (1, 2.6)])
 def test_bptt_5_fewer_epochs_higher_perplexity(seed: int, final: float) -> None:
     """bptt=5: 98-node graphs, 21 batches an epoch, 7 epochs in 150 steps, ppl 2.5 / 2.6."""
-    run = run_seeded(["detach"], ["bptt=5"], seed)
+    _result, run = run_arms(LESSON, ["detach"], ["bptt=5"], seed=seed)
     assert set(values(run, "detach", "nodes")) == {98.0}
     epochs = values(run, "detach", "epoch_ppl")
     assert len(epochs) == 7  # 150 // 21
