@@ -140,9 +140,15 @@ def _wait(
     out: Path,
     started: float,
     on_progress: Callable[[Progress], None] | None,
+    while_starting: Callable[[], None] | None = None,
 ) -> tuple[bool, bool]:
-    """Wait for the child: (killed at the deadline, interrupted by Ctrl-C)."""
+    """Wait for the child: (killed at the deadline, interrupted by Ctrl-C).
+
+    `while_starting` runs first, inside the same Ctrl-C handling as the wait itself.
+    """
     try:
+        if while_starting is not None:
+            while_starting()
         while True:
             try:
                 proc.wait(timeout=POLL_SECONDS)
@@ -227,10 +233,13 @@ def run_child(
                 start_new_session=os.name == "posix",
             )
             try:
-                if while_starting is not None:
-                    while_starting()
                 killed, interrupted = _wait(
-                    proc, started + config.time_limit + GRACE_SECONDS, out, started, on_progress
+                    proc,
+                    started + config.time_limit + GRACE_SECONDS,
+                    out,
+                    started,
+                    on_progress,
+                    while_starting,
                 )
             finally:
                 _kill_group(proc)

@@ -60,7 +60,7 @@ def test_the_checks_load_once_the_child_is_running(
     monkeypatch.setattr(api, "load_rules", load)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     report = api.diagnose_file(script)
-    assert events == ["spawn", "load", "wait"]
+    assert events == ["spawn", "wait", "load"]  # loaded inside the wait, under its Ctrl-C handling
     assert report.status == "completed" and report.steps_observed == 5
 
 
@@ -75,3 +75,19 @@ def test_a_failing_import_of_the_checks_is_left_to_the_report() -> None:
             sys.modules["dllab.diagnose.rules"] = saved
         else:
             del sys.modules["dllab.diagnose.rules"]
+
+
+def test_ctrl_c_while_the_checks_load_stops_the_script_and_reports(tmp_path: Path) -> None:
+    """A Ctrl-C in the first tenth of a second is handled as any other: the child is told,
+    and the run ends as `interrupted` with a report, not a traceback."""
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    result = runner.run_child(
+        runner.ChildConfig(script=str(script), device="cpu"),
+        while_starting=interrupted,
+    )
+    assert result.interrupted and not result.killed
