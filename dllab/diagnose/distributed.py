@@ -472,7 +472,9 @@ def _find_cause(result: DistRunResult, reports: dict[int, Report]) -> _Cause | N
     failed = [r for r, rep in reports.items() if rep.status in FAILED]
     own = [r for r in failed if not _is_collective_error(reports[r])]
     if own:
-        first = min(own, key=lambda r: _ended_at(runs[r]))
+        # Ranks that left no report all end "at inf": one killed by a signal (a segfault)
+        # is the cause before one that merely exited, which is often its peer's fallout.
+        first = min(own, key=lambda r: (_ended_at(runs[r]), not _killed_by_signal(reports[r])))
         return _Cause(first, False, _where(reports[first].error_location))
     stalled = [r for r, run in runs.items() if (st := _stood(run)) and not st["in_torch"]]
     waited = [r for r, run in runs.items() if (st := _stood(run)) and st["in_torch"]]
@@ -538,6 +540,10 @@ def rep_path(report: Report, file: str | None) -> str | None:
     if os.path.abspath(file) == os.path.abspath(report.script):
         return report.script
     return Context(report.script, None).display_path(file)
+
+
+def _killed_by_signal(report: Report) -> bool:
+    return report.status == "crashed" and report.detail.startswith("the process was killed by")
 
 
 def _is_collective_error(report: Report) -> bool:

@@ -322,3 +322,17 @@ def test_ctrl_c_while_the_ranks_still_start_leaves_no_process(tmp_path: Path) ->
     assert "Traceback" not in stderr
     time.sleep(1.0)
     assert pgrep(str(tmp_path)) == []
+
+
+def test_a_rank_killed_by_a_signal_is_the_cause_before_a_peer_that_exited_unreported() -> None:
+    # Neither left a report (no end time): the order the ranks come in must not decide.
+    from dllab.diagnose.distributed import DistRunResult, RankRun, _find_cause
+    from dllab.diagnose.report import Report
+
+    reports = {
+        0: Report("s.py", "crashed", detail="the process ended (exit status 1) before reporting"),
+        1: Report("s.py", "crashed", detail="the process was killed by SIGSEGV"),
+    }
+    result = DistRunResult(ranks=[RankRun(0), RankRun(1)], world_size=2)
+    cause = _find_cause(result, reports)
+    assert cause is not None and cause.rank == 1
