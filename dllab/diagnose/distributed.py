@@ -474,7 +474,7 @@ def _find_cause(result: DistRunResult, reports: dict[int, Report]) -> _Cause | N
     if own:
         # Ranks that left no report all end "at inf": one killed by a signal (a segfault)
         # is the cause before one that merely exited, which is often its peer's fallout.
-        first = min(own, key=lambda r: (_ended_at(runs[r]), not _killed_by_signal(reports[r])))
+        first = min(own, key=lambda r: (_ended_at(runs[r]), not _killed_by_signal(runs[r])))
         return _Cause(first, False, _where(reports[first].error_location))
     stalled = [r for r, run in runs.items() if (st := _stood(run)) and not st["in_torch"]]
     waited = [r for r, run in runs.items() if (st := _stood(run)) and st["in_torch"]]
@@ -542,8 +542,9 @@ def rep_path(report: Report, file: str | None) -> str | None:
     return Context(report.script, None).display_path(file)
 
 
-def _killed_by_signal(report: Report) -> bool:
-    return report.status == "crashed" and report.detail.startswith("the process was killed by")
+def _killed_by_signal(run: RankRun) -> bool:
+    """The launcher reported a negative exit status (what the report's "killed by" is made from)."""
+    return run.exit_code is not None and run.exit_code < 0
 
 
 def _is_collective_error(report: Report) -> bool:

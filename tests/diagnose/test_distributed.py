@@ -333,6 +333,6 @@ def test_a_rank_killed_by_a_signal_is_the_cause_before_a_peer_that_exited_unrepo
         0: Report("s.py", "crashed", detail="the process ended (exit status 1) before reporting"),
         1: Report("s.py", "crashed", detail="the process was killed by SIGSEGV"),
     }
-    result = DistRunResult(ranks=[RankRun(0), RankRun(1)], world_size=2)
+    result = DistRunResult(ranks=[RankRun(0, exit_code=1), RankRun(1, exit_code=-11)], world_size=2)
     cause = _find_cause(result, reports)
     assert cause is not None and cause.rank == 1
