@@ -24,13 +24,8 @@ from dllab.diagnose.observations import (
     UntrainedParams,
     ZeroGradStats,
 )
-from dllab.probes import (
-    layer_grad_norms,
-    snapshot,
-    total_grad_norm,
-    total_weight_norm,
-    update_ratios,
-)
+from dllab.probes import snapshot, update_ratios
+from dllab.probes.grad_norm import grad_and_weight_norms, l2_total, weight_layers
 
 
 def dense_schedule(step: int) -> bool:
@@ -256,13 +251,32 @@ class Gradients:
                 self.zero_grad["first_stale_step"] = step
 
     def _grad_stats(self, step: int, params: list[nn.Parameter], models: list[RootModel]) -> None:
-        total = total_grad_norm(params)
+        # One pass and one device sync for the totals and every model's layers: this runs
+        # on every dense step, where separate probes cost ~50 small ops.
+        layers = [
+            [(name, w) for name, w in weight_layers(info.module) if w.grad is not None]
+            for info in models
+        ]
+        held = {id(p): i for i, p in enumerate(params)}
+        outside = [
+            g
+            for found in layers
+            for _, w in found
+            if id(w) not in held and (g := w.grad) is not None
+        ]
+        grad_norms, outside_norms, weight_norms = grad_and_weight_norms(params, outside)
+        total = l2_total(grad_norms)
         self.total_norms.append((step, total))
-        self.weight_norms.append((step, total_weight_norm(params)))
+        self.weight_norms.append((step, l2_total(weight_norms)))
         if not math.isfinite(total) and self.nonfinite is None:
             self.nonfinite = {"step": step, "value": str(total)}
-        for info in models:
-            norms = layer_grad_norms(info.module)
+        more = iter(outside_norms)
+        for info, found in zip(models, layers, strict=True):
+            norms: dict[str, float] = {}
+            for name, w in found:
+                index = held.get(id(w))
+                value = grad_norms[index] if index is not None else next(more)
+                norms[name] = math.nan if value is None else value  # None: never (w.grad is set)
             history = self.history.setdefault(info.name, {})
             for layer, value in norms.items():
                 history.setdefault(layer, []).append(value)

@@ -65,5 +65,10 @@ def to_floats(values: list[Tensor]) -> list[float]:
         return []
     import torch
 
+    first = values[0]
+    if all(v.dim() == 0 and v.dtype == first.dtype and v.device == first.device for v in values):
+        # The usual case (norms of one model): one stack and one transfer, no op per value.
+        with torch.no_grad():
+            return [float(x) for x in torch.stack(values).tolist()]
     stacked = torch.stack([v.detach().reshape(()).float() for v in values])
     return [float(x) for x in stacked.cpu().tolist()]

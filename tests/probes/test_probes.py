@@ -23,6 +23,7 @@ from dllab.probes import (
     total_grad_norm,
     update_ratios,
 )
+from dllab.probes.grad_norm import grad_and_weight_norms, l2_total, total_weight_norm, weight_layers
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +58,35 @@ class TestGradNorm:
         ref = torch.nn.utils.clip_grad_norm_(model.parameters(), float("inf")).item()
         assert total_grad_norm(model.parameters()) == pytest.approx(ref, rel=1e-5)
         assert total_grad_norm([]) == 0.0
+
+    def test_one_pass_matches_the_separate_probes(self) -> None:
+        model = mlp()
+        model[2].bias.requires_grad_(False)  # a parameter without a gradient: None
+        model(torch.randn(16, 6)).pow(2).mean().backward()
+        params = list(model.parameters())
+        extra = [model[4].weight.grad]
+        per_param, extra_norms, weights = grad_and_weight_norms(params, extra)
+        assert per_param[3] is None
+        for p, value in zip(params, per_param, strict=True):
+            if p.grad is not None:
+                assert value == pytest.approx(p.grad.norm().item(), rel=1e-6)
+        assert extra_norms == [pytest.approx(model[4].weight.grad.norm().item(), rel=1e-6)]
+        assert weights == [pytest.approx(p.norm().item(), rel=1e-6) for p in params]
+        assert l2_total(per_param) == pytest.approx(total_grad_norm(params), rel=1e-6)
+        assert l2_total(weights) == pytest.approx(total_weight_norm(params), rel=1e-6)
+        assert [n for n, _ in weight_layers(model)] == ["0", "2", "4"]
+
+    def test_totals_of_huge_and_non_finite_norms(self) -> None:
+        # Squares past float64's range are inf, never an OverflowError (math.fsum raises).
+        assert l2_total([1e154, 1e154, None]) == math.inf
+        assert l2_total([1e300, 3.0]) == math.inf
+        assert math.isnan(l2_total([1.0, math.nan]))
+        assert l2_total([3.0, 4.0]) == 5.0
+        assert l2_total([]) == 0.0
+        p = nn.Parameter(torch.ones(3))
+        p.grad = torch.tensor([1.0, math.inf, 0.0])
+        assert total_grad_norm([p]) == math.inf
+        assert grad_and_weight_norms([], []) == ([], [], [])
 
     def test_first_last_ratio_conventions(self) -> None:
         assert first_last_ratio({"a": 1e-4, "b": 1.0}) == pytest.approx(1e-4)
@@ -140,6 +170,19 @@ class TestUpdateRatio:
         ref = ((model[0].weight - old).norm() / old.norm()).item()
         assert ratios["0.weight"] == pytest.approx(ref, rel=1e-5)
         assert set(ratios) == {n for n, _ in model.named_parameters()}
+
+    def test_half_precision_and_zero_weights(self) -> None:
+        model = nn.Linear(4, 3).half()
+        with torch.no_grad():
+            model.bias.zero_()  # old norm 0: the plain norm of the change
+        before = snapshot(model)
+        with torch.no_grad():
+            model.weight.mul_(1.5)
+            model.bias.add_(0.25)
+        ratios = update_ratios(before, model)
+        assert ratios["weight"] == pytest.approx(0.5, rel=1e-3)
+        assert ratios["bias"] == pytest.approx(0.25 * math.sqrt(3), rel=1e-3)
+        assert before["weight"].dtype == torch.float16 and not before["weight"].requires_grad
 
     def test_untouched_is_zero(self) -> None:
         model = mlp()
