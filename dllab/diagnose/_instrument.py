@@ -4,9 +4,10 @@ A wrapper around `nn.Module.__call__` (on the class: nothing is attached to the
 user's modules, so they pickle, deep-copy and save exactly as without dllab)
 finds the models and watches evaluation mode, dead units and recurrent state;
 global optimizer step hooks measure gradients and updates and enforce
-`--max-steps`; a `TorchFunctionMode` sees every loss call, softmax, functional
-ReLU, `backward()` and loss accumulation. A few torch functions are wrapped
-(`zero_grad`, `clip_grad_*`). `uninstall()` removes everything.
+`--max-steps`; wrappers around the torch functions the checks read
+(`_calls.py`) see every loss call, softmax, functional ReLU, `backward()` and
+loss accumulation. A few more are wrapped (`zero_grad`, `clip_grad_*`).
+`uninstall()` removes everything.
 
 Why a wrapper and not `register_module_forward_(pre_)hook`: any global module hook
 puts every module call of the process on `nn.Module._call_impl`'s slow path, and
@@ -17,73 +18,28 @@ wrapper's `try` closes every forward it opens, whatever ends it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 import torch.nn.utils.clip_grad as clip_grad
 import torch.optim.optimizer as optim_hooks
 from torch import nn
-from torch.overrides import TorchFunctionMode
 from torch.utils.hooks import RemovableHandle
 
+from dllab.diagnose._calls import CallProbes
+from dllab.diagnose._calls import own_ops as _own_ops
 from dllab.diagnose._models import DEAD_WINDOW, RootModel
 from dllab.diagnose._printed import PrintedLine, PrintedLosses
 from dllab.diagnose._recorder import Recorder
-from dllab.diagnose._steps import dense_schedule
 from dllab.diagnose.observations import Counter, Event
-from dllab.probes import in_unit_interval, is_log_probability_rows, is_probability_rows
 
 CALLER_DEPTH = 3
 """User frames kept outside a no_grad forward in training mode (see `missing-eval`'s sampling)."""
 MAX_CHAINS = 4
 """Distinct caller chains kept per line; more are flagged as truncated."""
-_CLASS_LOSSES = {F.cross_entropy: "cross_entropy", F.nll_loss: "nll_loss"}
-_BINARY_LOSSES = {
-    F.binary_cross_entropy_with_logits: "binary_cross_entropy_with_logits",
-    F.binary_cross_entropy: "binary_cross_entropy",
-}
-_OTHER_LOSSES = {
-    F.mse_loss: "mse_loss",
-    F.l1_loss: "l1_loss",
-    F.smooth_l1_loss: "smooth_l1_loss",
-    F.huber_loss: "huber_loss",
-    F.kl_div: "kl_div",
-}
-_RELUS = {F.relu, torch.relu, torch.Tensor.relu, F.relu6}
-"""Activations with zero gradient for negative inputs: the ones whose units can die."""
-_ADDS = {
-    torch.Tensor.__add__,
-    torch.Tensor.__radd__,
-    torch.Tensor.__iadd__,
-    torch.add,
-    torch.Tensor.add,
-    torch.Tensor.add_,
-}
-_SCALES = {
-    torch.Tensor.__mul__,
-    torch.Tensor.__rmul__,
-    torch.Tensor.__truediv__,
-    torch.Tensor.mul,
-    torch.Tensor.div,
-    torch.mul,
-    torch.div,
-}
-"""A loss times a count (`AverageMeter.update(loss, n)`: `self.sum += val * n`) is still that loss."""
-_SOFTMAX = {F.softmax: "softmax", F.log_softmax: "log_softmax"}
-_DROPOUTS = {
-    F.dropout,
-    F.dropout1d,
-    F.dropout2d,
-    F.dropout3d,
-    F.alpha_dropout,
-    F.feature_alpha_dropout,
-}
-
 _QUIET_WEIGHTED = frozenset(
     {
         nn.Linear,
@@ -129,20 +85,20 @@ _QUIET_PLAIN = frozenset(
     }
 )
 """torch's own leaf modules (exact types, not user subclasses) whose forward calls nothing the
-mode reads: one torch function (`F.linear`, `F.conv2d`, ...), or a ReLU/dropout that the mode
-ignores when a module calls it (the module hooks see those). Their forwards run without the mode,
-which saves its dispatch on most of a model's ops. Softmax (implicit `dim`), losses, containers
-and recurrent layers are not among them."""
+call probes read: one torch function (`F.linear`, `F.conv2d`, ...), or a ReLU/dropout that
+the probes ignore when a module calls it (the module hooks see those). Their forwards run in
+`own_ops()`, which passes those straight through, and skip the nesting bookkeeping. Softmax
+(implicit `dim`), losses, containers and recurrent layers are not among them."""
 _PLAIN_TENSORS = (torch.Tensor, nn.Parameter, type(None))
 _PLAIN_INPUTS = (torch.Tensor, nn.Parameter)
 
 
 def _quiet_leaf(module: nn.Module, args: tuple[Any, ...]) -> bool:
-    """A torch leaf module called on one plain tensor: nothing in its forward needs the mode.
+    """A torch leaf module called on one plain tensor: nothing in its forward needs the call probes.
 
     Their forwards all take the one input. Tensor subclasses (their own `__torch_function__`),
     an input passed by keyword and anything else unusual
-    keep the mode, since switching torch functions off would switch theirs off too.
+    take the long way, since `own_ops()` would switch their `__torch_function__` off too.
     """
     if len(args) != 1 or type(args[0]) not in _PLAIN_INPUTS:
         return False
@@ -159,197 +115,14 @@ def _quiet_leaf(module: nn.Module, args: tuple[Any, ...]) -> bool:
     return type(weight) in _PLAIN_TENSORS and type(bias) in _PLAIN_TENSORS
 
 
-def _inputs_undecided(extra: dict[str, Any]) -> bool:
-    """Could this loss line's inputs still all be probabilities (or all in [0, 1])?
-
-    The rules that read the checks need every checked input to be such: once one is
-    not (logits, the usual case), further checks of the line can change nothing.
-    """
-    checked = extra["checked"]
-    return checked == 0 or checked in (
-        extra["prob_rows"],
-        extra["log_prob_rows"],
-        extra["unit_interval"],
-    )
-
-
-class DiagnoseMode(TorchFunctionMode):
-    """Sees the torch functions the user's code calls (never changes results)."""
-
-    def __init__(self, rec: Recorder) -> None:
-        super().__init__()
-        self.rec = rec
-        self.handlers: dict[Any, Callable[[Any, tuple[Any, ...], dict[str, Any]], Any]] = {}
-        for fn in (*_CLASS_LOSSES, *_BINARY_LOSSES, *_OTHER_LOSSES):
-            self.handlers[fn] = self._loss
-        for fn in _RELUS:
-            self.handlers[fn] = self._relu
-        for fn in _ADDS:
-            self.handlers[fn] = self._add
-        for fn in _SCALES:
-            self.handlers[fn] = self._scale
-        for fn in _SOFTMAX:
-            self.handlers[fn] = self._softmax
-        for fn in _DROPOUTS:
-            self.handlers[fn] = self._dropout
-        self.handlers[torch.Tensor.backward] = self._backward
-        self.handlers[torch.Tensor.zero_] = self._zero
-        self.names: dict[Any, str] = {**_CLASS_LOSSES, **_BINARY_LOSSES, **_OTHER_LOSSES}
-
-    def __torch_function__(
-        self,
-        func: Any,
-        types: Any,
-        args: tuple[Any, ...] = (),
-        kwargs: dict[str, Any] | None = None,
-    ) -> Any:
-        # Most calls (linear, indexing, the profiler's record_function) have no handler:
-        # hand them straight back, with as little work as possible on this hot path.
-        try:
-            handler = self.handlers.get(func)
-        except TypeError:  # unhashable callables
-            handler = None
-        if handler is None:
-            return func(*args, **kwargs) if kwargs else func(*args)
-        return handler(func, args, kwargs or {})
-
-    def _loss(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        rec = self.rec
-        result = func(*args, **kwargs)
-        inp = args[0] if args else kwargs.get("input")
-        if not isinstance(inp, torch.Tensor) or not isinstance(result, torch.Tensor):
-            return result
-        evaluating = not torch.is_grad_enabled() or torch.is_inference_mode_enabled()
-        site = rec.losses.site(self.names[func], rec.code.user_site())
-        extra = site.extra
-        extra["eval_calls" if evaluating else "train_calls"] += 1
-        if (
-            dense_schedule(site.count)
-            and _inputs_undecided(extra)
-            and inp.is_floating_point()
-            and inp.dim() >= 1
-        ):
-            extra["checked"] += 1
-            if func in _CLASS_LOSSES:
-                extra["classes"] = int(inp.shape[1] if inp.dim() > 1 else inp.shape[0])
-                extra["prob_rows"] += is_probability_rows(inp)
-                extra["log_prob_rows"] += is_log_probability_rows(inp)
-            elif func in _BINARY_LOSSES:
-                extra["unit_interval"] += in_unit_interval(inp)
-        if result.dim() == 0:
-            value = result
-            target = args[1] if len(args) > 1 else kwargs.get("target")
-            if kwargs.get("reduction") == "sum" and isinstance(target, torch.Tensor):
-                # Per sample, as with the default reduction: comparable across batch sizes.
-                value = result.detach() / max(1, target.numel())
-            root = rec.models.current_root
-            # A loss in eval() mode with gradients on is an evaluation too, unless steps follow.
-            kind = "eval" if evaluating else "train"
-            if not evaluating and root is not None and not root.module.training:
-                kind = "eval-mode"
-            rec.losses.record_value(value, kind, rec.steps)
-            if result.requires_grad:
-                rec.losses.tag(result, rec.steps)
-        return result
-
-    def _relu(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        result = func(*args, **kwargs)
-        if isinstance(result, torch.Tensor) and result.numel() > 0:
-            where = self.rec.code.direct_user_caller()
-            if where is not None:
-                name = f"{getattr(func, '__name__', 'relu')} at line {where[1]}"
-                self.rec.models.functional_dead.observe(name, result)
-        return result
-
-    def _add(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        result = func(*args, **kwargs)
-        rec = self.rec
-        losses = rec.losses
-        if not losses.tags or not isinstance(result, torch.Tensor) or not result.requires_grad:
-            return result
-        steps = [s for s in (losses.tag_of(a) for a in args[:2]) if s is not None]
-        if steps:
-            if len(steps) == 2 and steps[0] != steps[1]:
-                rec.hit(Event.LOSS_ACCUMULATION, rec.code.user_site(), first_step=min(steps))
-            losses.tag(result, min(steps))
-        return result
-
-    def _scale(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        result = func(*args, **kwargs)
-        losses = self.rec.losses
-        if not losses.tags or not isinstance(result, torch.Tensor) or result.dim() != 0:
-            return result
-        other = args[1] if len(args) == 2 else None
-        by_a_number = isinstance(other, (int, float)) or (
-            isinstance(other, torch.Tensor) and other.numel() == 1
-        )
-        step = losses.tag_of(args[0]) if by_a_number and result.requires_grad else None
-        if step is not None:
-            losses.tag(result, step)
-        return result
-
-    def _softmax(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        dim = args[1] if len(args) > 1 else kwargs.get("dim")
-        inp = args[0] if args else kwargs.get("input")
-        if dim is None and isinstance(inp, torch.Tensor):
-            self.rec.hit(
-                Event.IMPLICIT_SOFTMAX_DIM,
-                self.rec.code.user_site(),
-                ndim=inp.dim(),
-                fn=_SOFTMAX[func],
-            )
-        return func(*args, **kwargs)
-
-    def _dropout(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        rec = self.rec
-        training = args[2] if len(args) > 2 else kwargs.get("training", True)
-        p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
-        root = rec.models.current_root
-        if (
-            training
-            and p
-            and rec.models.depth > 0
-            and root is not None
-            and not root.module.training
-        ):
-            where = rec.code.direct_user_caller()
-            if where is not None:  # called from the user's forward, not from nn.Dropout
-                rec.hit(Event.FUNCTIONAL_DROPOUT_IN_EVAL, where, model=root.name, p=float(p))
-        return func(*args, **kwargs)
-
-    def _backward(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        rec = self.rec
-        if args and isinstance(args[0], torch.Tensor):
-            rec.losses.record_backward_root(args[0], rec.steps)
-        if rec.backwards < 3:
-            rec.hit(Event.BACKWARD, rec.code.user_site())
-        if rec.models.eval_forward_pending:
-            # e.g. gradients w.r.t. inputs in eval mode: a graph that is used
-            rec.count(Counter.BACKWARD_AFTER_EVAL_FORWARD)
-        result = func(*args, **kwargs)
-        rec.backwards += 1
-        rec.last_event = "backward"
-        return result
-
-    def _zero(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        grads = self.rec.grads
-        if args and isinstance(args[0], torch.Tensor) and grads.grad_refs:
-            target = args[0]
-            for pid, ref in grads.grad_refs.items():
-                if ref() is target:
-                    grads.cleared.add(pid)
-                    break
-        return func(*args, **kwargs)
-
-
 class Instrumentation:
     """Installs every probe on torch globally and removes them again."""
 
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec
-        self.mode = DiagnoseMode(rec)
+        self.calls = CallProbes(rec)
         self.handles: dict[str, RemovableHandle] = {}
-        self._restore: list[tuple[Any, str, Any]] = []
+        self._restore: list[tuple[Any, str, Any, bool]] = []
         self._step_guards: list[Any] = []
         self.printed = PrintedLosses(self._printed_loss)
 
@@ -365,34 +138,31 @@ class Instrumentation:
         self._patch(torch.optim.lr_scheduler.LRScheduler, "step", self._wrap_scheduler_step)
         self._patch(nn.Module, "zero_grad", self._wrap_zero_grad_module)
         self._patch(nn.Module, "train", self._wrap_train)
-        # Every optimizer step and DataLoader batch opens a profiler range: two torch ops
-        # that are nothing the checks read, and costly through the mode (~50 us a step).
-        for name in ("__enter__", "__exit__"):
-            self._patch(torch.autograd.profiler.record_function, name, _without_mode)
         for module in (clip_grad, torch.nn.utils):
             for name in ("clip_grad_norm_", "clip_grad_value_"):
                 self._patch(module, name, self._wrap_clip)
         self.rec.ddp.install(self._patch)
         self.printed.install()
-        self.mode.__enter__()  # type: ignore[no-untyped-call]
+        self.calls.install(self._patch)
 
     def uninstall(self) -> None:
         self.printed.uninstall()
         while self._step_guards:
             self._step_guards.pop().__exit__(None, None, None)
-        # The mode stack may have been left unbalanced by the script.
-        with contextlib.suppress(Exception):
-            self.mode.__exit__(None, None, None)  # type: ignore[no-untyped-call]
         handles, self.handles = self.handles, {}
         for handle in handles.values():
             handle.remove()
-        for owner, name, original in reversed(self._restore):
-            setattr(owner, name, original)
+        self.calls.uninstall()
+        for owner, name, original, own in reversed(self._restore):
+            if own:
+                setattr(owner, name, original)
+            else:  # inherited (`torch.Tensor.__add__` is `TensorBase`'s): inherited again
+                delattr(owner, name)
         self._restore.clear()
 
     def _patch(self, owner: Any, name: str, wrapper: Callable[[Any], Any]) -> None:
         original = getattr(owner, name)
-        self._restore.append((owner, name, original))
+        self._restore.append((owner, name, original, name in vars(owner)))
         setattr(owner, name, wrapper(original))
 
     def _printed_loss(self, line: PrintedLine) -> None:
@@ -524,7 +294,7 @@ class Instrumentation:
     def _quiet_call(self, original: Any, module: nn.Module, x: torch.Tensor) -> Any:
         """A torch leaf layer inside a model (most module calls): the short way.
 
-        It is not put on the nesting stack: with the mode off, nothing its forward runs
+        It is not put on the nesting stack: in `own_ops()`, nothing its forward runs
         reads the nesting, and a module called from a hook on it still finds its model open.
         """
         root = self.rec.models.current_root
@@ -541,7 +311,7 @@ class Instrumentation:
         return output
 
     def _enter(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-        """A module's forward starts: is it a torch leaf that can run without the mode?"""
+        """A module's forward starts: is it a torch leaf that can run in `own_ops()`?"""
         models = self.rec.models
         if models.enter(module) == 0:
             info = models.root_for(module)
@@ -676,33 +446,19 @@ class Instrumentation:
             # The optimizer's own arithmetic is nothing the checks read: the step runs in
             # the guard our measurements before it ran in (most of a small model's ops).
             self._step_guards.append(guard)
-        else:  # a closure (LBFGS) runs the user's code: the mode comes back for the step
+        else:  # a closure (LBFGS) runs the user's code: the call probes see the step
             guard.__exit__(None, None, None)
 
     def _step_post(self, optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
         if self._step_guards:
             guard = self._step_guards.pop()
-        else:  # a closure's step ran with the mode
+        else:  # a closure's step ran with the call probes on
             guard = _own_ops()
             guard.__enter__()
         try:
             self.rec.after_step(optimizer)  # may end the run (StopDiagnose)
         finally:
             guard.__exit__(None, None, None)
-
-
-_own_ops: Callable[[], Any] = torch._C.DisableTorchFunction
-"""Our own measurements bypass the mode: no overhead, and never recorded as the user's.
-(The context manager itself, not a function returning it: this is entered ~10 times a step.)"""
-
-
-def _without_mode(original: Any) -> Any:
-    @functools.wraps(original)
-    def method(*args: Any, **kwargs: Any) -> Any:
-        with _own_ops():
-            return original(*args, **kwargs)
-
-    return method
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:

@@ -21,7 +21,14 @@ from dllab.diagnose.runner import RunResult
 from dllab.diagnose.static import Source
 
 PACKAGE = Path(diagnose_pkg.__file__).parent
-CHILD_MODULES = ["_instrument.py", "_recorder.py", "_sites.py", "_models.py", "_steps.py"]
+CHILD_MODULES = [
+    "_instrument.py",
+    "_calls.py",
+    "_recorder.py",
+    "_sites.py",
+    "_models.py",
+    "_steps.py",
+]
 
 
 def enum_members_used(files: list[str], enum: str) -> set[str]:

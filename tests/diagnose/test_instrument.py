@@ -58,6 +58,8 @@ def test_max_steps_raises_and_everything_is_removed(tmp_path: Path) -> None:
     clip = torch.nn.utils.clip_grad_norm_
     call = nn.Module.__call__
     enter = torch.autograd.profiler.record_function.__enter__
+    losses = (nn.functional.cross_entropy, nn.functional.relu, torch.relu, torch.Tensor.backward)
+    own = set(vars(torch.Tensor))
     with pytest.raises(StopDiagnose):
         instrumented(tmp_path, lambda: train(zero_grad=True, steps=10), max_steps=2)
     assert not module_hooks._global_forward_hooks and not module_hooks._global_forward_pre_hooks
@@ -65,6 +67,13 @@ def test_max_steps_raises_and_everything_is_removed(tmp_path: Path) -> None:
     assert torch.nn.utils.clip_grad_norm_ is clip
     assert nn.Module.__call__ is call
     assert torch.autograd.profiler.record_function.__enter__ is enter
+    assert (
+        nn.functional.cross_entropy,
+        nn.functional.relu,
+        torch.relu,
+        torch.Tensor.backward,
+    ) == losses
+    assert set(vars(torch.Tensor)) == own  # `__add__` and the like inherited from TensorBase again
     assert not torch.overrides._is_torch_function_mode_enabled()
 
 
@@ -143,8 +152,15 @@ class Tagged(torch.Tensor):
         return super().__torch_function__(func, types, args, kwargs or {})
 
 
-def test_torch_leaf_modules_run_without_the_mode_and_user_code_keeps_it(tmp_path: Path) -> None:
-    """nn.Linear/nn.ReLU forwards skip the mode; the user's F.relu, losses and subclasses do not."""
+def probes_on() -> bool:
+    """Would a call reach the call probes (not inside diagnose's own `DisableTorchFunction`)?"""
+    return not torch._C._is_torch_function_all_disabled()
+
+
+def test_torch_leaf_modules_run_without_the_call_probes_and_user_code_keeps_them(
+    tmp_path: Path,
+) -> None:
+    """nn.Linear/nn.ReLU forwards skip the call probes; the user's F.relu, losses and subclasses do not."""
 
     class Net(nn.Module):
         def __init__(self) -> None:
@@ -158,9 +174,7 @@ def test_torch_leaf_modules_run_without_the_mode_and_user_code_keeps_it(tmp_path
 
     seen: list[bool] = []
     probe = nn.Linear(4, 4)
-    probe.register_forward_pre_hook(
-        lambda m, a: seen.append(torch.overrides._is_torch_function_mode_enabled())
-    )
+    probe.register_forward_pre_hook(lambda m, a: seen.append(probes_on()))
 
     def run() -> None:
         torch.manual_seed(0)
@@ -174,13 +188,13 @@ def test_torch_leaf_modules_run_without_the_mode_and_user_code_keeps_it(tmp_path
             loss.backward()
             opt.step()
         probe(torch.randn(2, 4))
-        assert torch.overrides._is_torch_function_mode_enabled()  # back on after the leaf
+        assert probes_on()  # back on after the leaf
         Tagged.calls = 0
         out = probe(torch.randn(2, 4).as_subclass(Tagged))
         assert type(out) is Tagged and Tagged.calls > 0  # a subclass input keeps its dispatch
         with pytest.raises(RuntimeError):
-            probe(torch.randn(2, 5))  # a forward that raises leaves the mode on
-        assert torch.overrides._is_torch_function_mode_enabled()
+            probe(torch.randn(2, 5))  # a forward that raises leaves them on
+        assert probes_on()
         stop = probe.register_forward_pre_hook(
             lambda m, a: (_ for _ in ()).throw(KeyboardInterrupt)
         )
@@ -188,10 +202,10 @@ def test_torch_leaf_modules_run_without_the_mode_and_user_code_keeps_it(tmp_path
             probe(torch.randn(2, 4))
         stop.remove()
         model(torch.randn(2, 4))
-        assert torch.overrides._is_torch_function_mode_enabled()
+        assert probes_on()
 
     obs = instrumented(tmp_path, run)
-    assert seen[0] is False  # the mode was off inside the plain call
+    assert seen[0] is False  # they were off inside the plain call
     assert obs["steps"] == 3 and obs["backwards"] == 3
     assert [s["fn"] for s in obs["losses"]] == ["cross_entropy"]
     dead = obs["dead_units"]

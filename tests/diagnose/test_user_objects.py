@@ -166,3 +166,41 @@ def test_the_measurements_need_no_hook_on_the_model(tmp_path: Path) -> None:
     summary = rec.summary()
     assert summary["dead_units"]["Sequential"]["1"]["samples"] == 512  # one full window
     assert summary["sites"]["hidden_not_detached"][0]["module"] == "LSTM"
+
+
+class _Functional(nn.Module):
+    """A forward through every kind of function diagnose wraps: F.*, torch.* and Tensor methods."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 8)
+        self.out = nn.Linear(8, 3)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        h = torch.add(nn.functional.relu(self.fc(x)), torch.relu(x).sum()) * 2
+        h = nn.functional.dropout(h, 0.1, self.training) / 2 + h.relu()
+        z = self.out(h)
+        loss = nn.functional.cross_entropy(z, y) + nn.functional.log_softmax(z, dim=1).mean()
+        return loss + torch.mul(nn.functional.relu6(z).mean(), 0.5)
+
+
+def test_scripted_and_saved_models_under_diagnose(tmp_path: Path) -> None:
+    """torch.jit.script compiles, saves and loads models whose forward calls wrapped functions."""
+    rec = Recorder(__file__, 100, str(tmp_path / "obs.json"))
+    inst = Instrumentation(rec)
+    inst.install()
+    try:
+        torch.manual_seed(0)
+        model = _Functional().eval()
+        x, y = torch.randn(5, 4), torch.randint(0, 3, (5,))
+        scripted = torch.jit.script(model)
+        torch.jit.save(scripted, str(tmp_path / "m.pt"))
+        loaded = torch.jit.load(str(tmp_path / "m.pt"))
+        assert torch.allclose(loaded(x, y), model(x, y))
+        layer = torch.jit.script(nn.TransformerEncoderLayer(8, 2, 16).eval())  # activation=F.relu
+        assert layer(torch.randn(3, 1, 8)).shape == (3, 1, 8)
+    finally:
+        inst.uninstall()
+    torch.manual_seed(1)
+    after = _Functional().eval()  # and once diagnose is gone, as without it
+    assert torch.allclose(torch.jit.script(after)(x, y), after(x, y))
